@@ -1,0 +1,130 @@
+/**
+ * The only reader of `process.env`. Validates every option at once and throws a ConfigError listing each problem
+ * with the variable it concerns; `src/main.ts` prints it and exits 1.
+ */
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { envSchema, type Config } from './schema.ts';
+
+/** Development-only values: production refuses to start with any of them. */
+export const DEV_COOKIE_KEY = 'dev-only-cookie-key-never-use-in-production-0001';
+export const DEV_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+const DEV_JWKS_FILE = '.data/dev-jwks.json';
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  // Empty strings count as unset, so `FOO=` in a .env file does not defeat a default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const raw = parsed.data;
+  const problems: string[] = [];
+  const production = raw.NODE_ENV === 'production';
+  const need = (name: string, value: unknown): void => {
+    if (production && value === undefined) problems.push(`${name}: required in production`);
+  };
+
+  const issuer = (raw.ISSUER ?? `http://localhost:${raw.PORT}`).replace(/\/$/, '');
+  if (production && !issuer.startsWith('https://')) problems.push('ISSUER: must be an https URL in production');
+  need('ISSUER', raw.ISSUER);
+  need('MONGODB_URI', raw.MONGODB_URI);
+  need('SMTP_URL', raw.SMTP_URL);
+  need('COOKIE_KEYS', raw.COOKIE_KEYS);
+  need('ENCRYPTION_KEY', raw.ENCRYPTION_KEY);
+  if (production && !raw.JWKS && !raw.JWKS_FILE) problems.push('JWKS: required in production (or JWKS_FILE)');
+  if (raw.JWKS && raw.JWKS_FILE) problems.push('JWKS_FILE: set either JWKS or JWKS_FILE, not both');
+  if (Boolean(raw.SMS_WEBHOOK_URL) !== Boolean(raw.SMS_WEBHOOK_SECRET)) {
+    problems.push('SMS_WEBHOOK_SECRET: SMS_WEBHOOK_URL and SMS_WEBHOOK_SECRET go together');
+  }
+
+  const cookieKeys = (raw.COOKIE_KEYS ?? DEV_COOKIE_KEY).split(',').map((k) => k.trim()).filter(Boolean);
+  if (cookieKeys.some((k) => k.length < 32)) problems.push('COOKIE_KEYS: each key must be at least 32 characters');
+  if (production && cookieKeys.includes(DEV_COOKIE_KEY)) problems.push('COOKIE_KEYS: the development key is refused in production');
+
+  const encryptionKey = Buffer.from(raw.ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY, 'base64');
+  if (encryptionKey.length !== 32) problems.push('ENCRYPTION_KEY: must be 32 bytes, base64-encoded');
+  if (production && raw.ENCRYPTION_KEY === DEV_ENCRYPTION_KEY) problems.push('ENCRYPTION_KEY: the development key is refused in production');
+
+  const jwks = readJwks(raw, cwd, problems);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    env: raw.NODE_ENV,
+    port: raw.PORT,
+    issuer,
+    mongodbUri: raw.MONGODB_URI,
+    cookieKeys,
+    encryptionKey,
+    jwks,
+    smtpUrl: raw.SMTP_URL,
+    mailFrom: raw.MAIL_FROM,
+    smsWebhookUrl: raw.SMS_WEBHOOK_URL,
+    smsWebhookSecret: raw.SMS_WEBHOOK_SECRET,
+    trustProxy: raw.TRUST_PROXY,
+    sessionMaxAge: raw.SESSION_MAX_AGE,
+    stepUpMaxAge: raw.STEP_UP_MAX_AGE,
+    logLevel: raw.LOG_LEVEL,
+    devOutbox: !production && !raw.SMTP_URL,
+  };
+}
+
+function readJwks(raw: ReturnType<typeof envSchema.parse>, cwd: string, problems: string[]): Config['jwks'] {
+  let text = raw.JWKS;
+  let name = 'JWKS';
+  if (raw.JWKS_FILE) {
+    name = 'JWKS_FILE';
+    try {
+      text = readFileSync(resolve(cwd, raw.JWKS_FILE), 'utf8');
+    } catch {
+      problems.push(`JWKS_FILE: cannot read ${raw.JWKS_FILE}`);
+      return { keys: [] };
+    }
+  }
+  if (text === undefined) return devJwks(raw.NODE_ENV === 'test' ? undefined : resolve(cwd, DEV_JWKS_FILE));
+  try {
+    const jwks = JSON.parse(text) as { keys?: unknown };
+    const keys = Array.isArray(jwks.keys) ? (jwks.keys as Record<string, unknown>[]) : [];
+    if (!keys.some((k) => k.kty === 'RSA' && typeof k.d === 'string')) {
+      problems.push(`${name}: must be a JWK Set with at least one private RSA key (RS256)`);
+    }
+    return { keys };
+  } catch {
+    problems.push(`${name}: is not valid JSON`);
+    return { keys: [] };
+  }
+}
+
+/** A JWK Set with an RSA-2048 (RS256) and a P-256 (ES256) key; stored in development, fresh per test process. */
+export function generateJwks(): Config['jwks'] {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  return {
+    keys: [
+      { ...rsa, kid: randomUUID(), use: 'sig', alg: 'RS256' },
+      { ...ec, kid: randomUUID(), use: 'sig', alg: 'ES256' },
+    ],
+  };
+}
+
+function devJwks(file: string | undefined): Config['jwks'] {
+  if (file === undefined) return generateJwks();
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Config['jwks'];
+  const jwks = generateJwks();
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, JSON.stringify(jwks), { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+  return jwks;
+}

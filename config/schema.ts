@@ -1,0 +1,78 @@
+/**
+ * Every configuration option: its environment variable, type, default and meaning.
+ * `load.ts` is the only reader of `process.env`; it validates against this schema and reports all problems at once.
+ */
+import { z } from 'zod';
+
+/** Durations are written as seconds (`3600`) or with a unit: `90s`, `10m`, `12h`, `7d`. */
+export const duration = z
+  .string()
+  .trim()
+  .regex(/^\d+(s|m|h|d)?$/, 'must be a duration such as 3600, 90s, 10m, 12h or 7d')
+  .transform((value) => {
+    const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+    const match = /^(\d+)(s|m|h|d)?$/.exec(value);
+    return Number(match?.[1]) * (units[match?.[2] ?? 's'] ?? 1);
+  })
+  .pipe(z.number().int().positive('must be longer than zero'));
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((value) => ['true', '1', 'yes'].includes(value));
+
+const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
+
+/** Raw environment, as strings. Descriptions feed the README's configuration table. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development')
+    .describe('development (default), test or production; production refuses every development default'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port to listen on'),
+  ISSUER: httpUrl.optional()
+    .describe('Public URL of Poort, the OIDC issuer. Default http://localhost:PORT; must be https in production'),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI').optional()
+    .describe('MongoDB connection string. Unset in development/test: the local MongoDB stand-in is started'),
+  COOKIE_KEYS: z.string().optional()
+    .describe('Comma-separated keys that sign cookies, newest first, each at least 32 characters (rotate by prepending)'),
+  ENCRYPTION_KEY: z.string().optional()
+    .describe('32 random bytes, base64: encrypts second-factor secrets at rest (AES-256-GCM)'),
+  JWKS: z.string().optional().describe('Signing keys as a private JWK Set (JSON). Needs an RSA key for RS256'),
+  JWKS_FILE: z.string().optional().describe('Path of a file holding the private JWK Set (instead of JWKS)'),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, message: 'must be an smtp:// or smtps:// URL' }).optional()
+    .describe('Mail server, e.g. smtp://user:pass@host:587. Unset in development: mails go to the dev outbox'),
+  MAIL_FROM: z.string().min(3).default('Poort <no-reply@localhost>').describe('Sender of every e-mail'),
+  SMS_WEBHOOK_URL: httpUrl.optional()
+    .describe('SMS gateway webhook: POST JSON {to, body, purpose}, signed with SMS_WEBHOOK_SECRET'),
+  SMS_WEBHOOK_SECRET: z.string().min(32, 'must be at least 32 characters').optional()
+    .describe('HMAC-SHA256 key for the X-Poort-Signature header of SMS webhook calls'),
+  TRUST_PROXY: bool.default(false)
+    .describe('true when behind a TLS-terminating proxy that sets X-Forwarded-Proto/For/Host'),
+  SESSION_MAX_AGE: duration.default(43200).describe('Absolute session age after which a full login is asked (12h)'),
+  STEP_UP_MAX_AGE: duration.default(600).describe('How recent a second factor must be for sensitive admin actions (10m)'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+    .describe('pino log level'),
+});
+
+export type RawEnv = z.infer<typeof envSchema>;
+
+/** The validated, derived configuration the rest of Poort receives. */
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  port: number;
+  issuer: string;
+  mongodbUri: string | undefined;
+  cookieKeys: string[];
+  encryptionKey: Buffer;
+  jwks: { keys: Record<string, unknown>[] };
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  smsWebhookUrl: string | undefined;
+  smsWebhookSecret: string | undefined;
+  trustProxy: boolean;
+  /** Seconds. */
+  sessionMaxAge: number;
+  /** Seconds. */
+  stepUpMaxAge: number;
+  logLevel: RawEnv['LOG_LEVEL'];
+  /** Mails and SMS are kept in memory and shown at /dev/outbox (never in production). */
+  devOutbox: boolean;
+}

@@ -1,0 +1,65 @@
+/** The login page: e-mail + password. GET shows it (via the interaction router), POST checks the password. */
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { z } from 'zod';
+import { ACR, AMR } from '../../config/oidc.ts';
+import type { PasswordLogin } from '../../src/auth/password-login.ts';
+import type { InteractionStates } from '../../src/auth/interaction-state.ts';
+import { readForm } from '../../src/http/body.ts';
+import { verifyCsrf } from '../../src/http/csrf.ts';
+import type { Views } from '../../src/http/views.ts';
+import type { Locale } from '../../src/i18n/index.ts';
+import { expectPrompt, finish, loadInteraction, redirectBack, type InteractionDetails } from '../details.ts';
+
+export interface LoginDeps {
+  provider: Provider;
+  views: Views;
+  passwordLogin: PasswordLogin;
+  states: InteractionStates;
+}
+
+const loginForm = z.object({
+  email: z.string().trim().min(1).max(320),
+  password: z.string().min(1).max(4096),
+});
+
+export async function showLogin(deps: LoginDeps, ctx: Context, details: InteractionDetails, locale: Locale, clientName: string): Promise<void> {
+  const flash = await deps.states.takeFlash(details.uid);
+  const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 320) : undefined;
+  deps.views.render(ctx, 'login/page', locale, {
+    uid: details.uid,
+    clientName,
+    email: flash?.email ?? hint ?? '',
+    error: flash?.error,
+  });
+}
+
+export function submitLogin(deps: LoginDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const details = await loadInteraction(deps.provider, ctx);
+    expectPrompt(details, 'login');
+    const form = await readForm(ctx);
+    verifyCsrf(ctx, form);
+    const parsed = loginForm.safeParse(form);
+    if (!parsed.success) {
+      await deps.states.setFlash(details.uid, { error: 'login.invalid', email: form.email?.slice(0, 320) ?? '' });
+      redirectBack(ctx, details.uid);
+      return;
+    }
+    const client = await deps.provider.Client.find(String(details.params.client_id));
+    const organisationId = client?.metadata().organisation_id;
+    if (typeof organisationId !== 'string') throw new Error('client without organisation');
+    const result = await deps.passwordLogin.attempt({ organisationId, email: parsed.data.email, password: parsed.data.password, ip: ctx.ip });
+    if (result.outcome !== 'ok') {
+      await deps.states.setFlash(details.uid, {
+        error: result.outcome === 'throttled' ? 'login.throttled' : 'login.failed',
+        email: parsed.data.email,
+      });
+      redirectBack(ctx, details.uid);
+      return;
+    }
+    await finish(deps.provider, ctx, {
+      login: { accountId: result.account._id, acr: ACR.password, amr: [AMR.password], remember: true },
+    });
+  };
+}

@@ -1,0 +1,85 @@
+/** Account use cases (creation by a manager or operator; later: invitations, resets). */
+import { randomUUID } from 'node:crypto';
+import type { Account, AccountModel, Role } from '../db/models/account.ts';
+import type { OrganisationModel } from '../db/models/organisation.ts';
+import type { PasswordHasher } from '../auth/password.ts';
+import { passwordProblems } from '../auth/password.ts';
+import { normaliseEmail } from './email.ts';
+import type { Audit } from './audit.ts';
+
+export class AccountError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'AccountError';
+    this.code = code;
+  }
+}
+
+export interface NewAccount {
+  organisationId: string;
+  email: string;
+  role: Role;
+  name?: string;
+  locale?: 'en' | 'nl';
+  /** Seeding only (CLI/dev): sets the password at once and activates the account. */
+  password?: string;
+  professionalId?: string;
+}
+
+export interface Accounts {
+  create(input: NewAccount, actor?: { id?: string; ip?: string }): Promise<Account>;
+  get(id: string): Promise<Account | undefined>;
+  findByEmail(organisationId: string, email: string): Promise<Account | undefined>;
+}
+
+const isDuplicate = (error: unknown): boolean => (error as { code?: number }).code === 11000;
+
+export function createAccounts(deps: { accounts: AccountModel; organisations: OrganisationModel; hasher: PasswordHasher; audit: Audit }): Accounts {
+  const { accounts, organisations, hasher, audit } = deps;
+  return {
+    async create(input, actor) {
+      const email = normaliseEmail(input.email);
+      if (!(await organisations.exists({ _id: input.organisationId }))) {
+        throw new AccountError('organisation_not_found', 'organisation not found');
+      }
+      if (input.professionalId) {
+        const professional = await accounts.findOne({ _id: input.professionalId, organisationId: input.organisationId, role: 'professional' }).lean();
+        if (!professional || input.role !== 'client') {
+          throw new AccountError('professional_invalid', 'professional must be a professional of the same organisation, linked to a client');
+        }
+      }
+      let passwordHash: string | undefined;
+      if (input.password !== undefined) {
+        const problems = passwordProblems(input.password, email);
+        if (problems.length > 0) throw new AccountError('password_rejected', `password rejected: ${problems.join(', ')}`);
+        passwordHash = await hasher.hash(input.password);
+      }
+      try {
+        const created = await accounts.create({
+          _id: randomUUID(),
+          organisationId: input.organisationId,
+          email,
+          name: input.name,
+          role: input.role,
+          locale: input.locale,
+          status: passwordHash ? 'active' : 'invited',
+          passwordHash,
+          passwordChangedAt: passwordHash ? new Date() : undefined,
+          professionalIds: input.professionalId ? [input.professionalId] : [],
+        });
+        await audit.record({ type: 'account.created', organisationId: input.organisationId, actorId: actor?.id, targetId: created._id, ip: actor?.ip, data: { role: input.role } });
+        return created.toObject();
+      } catch (error) {
+        if (isDuplicate(error)) throw new AccountError('email_taken', 'an account with this e-mail address already exists in the organisation');
+        throw error;
+      }
+    },
+    async get(id) {
+      return (await accounts.findById(id).lean<Account>().exec()) ?? undefined;
+    },
+    async findByEmail(organisationId, email) {
+      return (await accounts.findOne({ organisationId, email: normaliseEmail(email) }).lean<Account>().exec()) ?? undefined;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * Builds the HTTP application. The oidc-provider instance is itself the Koa app: Poort's middleware and routers
+ * run before its own routes.
+ */
+import type Provider from 'oidc-provider';
+import { createInteractionsRouter } from '../interactions/router.ts';
+import { createProviderPages } from '../interactions/logout/pages.ts';
+import { ASSETS_DIR, VIEWS_DIR, type Container } from './container.ts';
+import { createDemoRpRouter } from './dev/demo-rp.ts';
+import { createOutboxRouter } from './dev/outbox-router.ts';
+import { createAssetsRouter } from './http/assets.ts';
+import { errorHandler } from './http/errors.ts';
+import { createHealthRouter } from './http/health.ts';
+import { requestLog } from './http/request-log.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { createProvider } from './oidc/provider.ts';
+
+export function createApp(c: Container): Provider {
+  const provider = createProvider({
+    config: c.config,
+    db: c.db,
+    clients: c.clients,
+    accounts: c.models.Account,
+    pages: createProviderPages(c.views, c.logger),
+  });
+  provider.on('server_error', (_ctx, error) => c.logger.error({ err: error }, 'oidc server error'));
+
+  const routers = [
+    createHealthRouter(c.db),
+    createAssetsRouter(ASSETS_DIR),
+    createInteractionsRouter({ provider, views: c.views, passwordLogin: c.passwordLogin, states: c.interactionStates }),
+  ];
+  if (c.config.env !== 'production') routers.push(createDemoRpRouter({ issuer: c.config.issuer, views: c.views }));
+  if (c.outbox) routers.push(createOutboxRouter(c.outbox, VIEWS_DIR));
+
+  provider.use(requestLog(c.logger, c.config.trustProxy));
+  provider.use(securityHeaders);
+  provider.use(errorHandler(c.views, c.logger));
+  for (const router of routers) provider.use(router.routes()).use(router.allowedMethods());
+  return provider;
+}

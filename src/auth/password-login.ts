@@ -1,0 +1,48 @@
+/**
+ * The password step of a login. Unknown e-mail, wrong password and a not yet usable account all answer
+ * `failed` after the same argon2 work; throttling is keyed on organisation + e-mail whether or not it exists.
+ */
+import type { Account, AccountModel } from '../db/models/account.ts';
+import type { Audit } from '../accounts/audit.ts';
+import { normaliseEmail } from '../accounts/email.ts';
+import type { PasswordHasher } from './password.ts';
+import type { Throttle } from './throttle.ts';
+
+export type PasswordLoginResult =
+  | { outcome: 'ok'; account: Account }
+  | { outcome: 'failed' }
+  | { outcome: 'throttled' };
+
+export interface PasswordLogin {
+  attempt(input: { organisationId: string; email: string; password: string; ip: string }): Promise<PasswordLoginResult>;
+}
+
+export function createPasswordLogin(deps: { accounts: AccountModel; hasher: PasswordHasher; throttle: Throttle; audit: Audit }): PasswordLogin {
+  const { accounts, hasher, throttle, audit } = deps;
+  return {
+    async attempt({ organisationId, email, password, ip }) {
+      const normalised = normaliseEmail(email);
+      const key = `${organisationId}:${normalised}`;
+      if ((await throttle.begin(key, ip)) === 'throttled') {
+        await audit.record({ type: 'login.throttled', organisationId, ip });
+        return { outcome: 'throttled' };
+      }
+      const account = await accounts.findOne({ organisationId, email: normalised }).lean<Account>().exec();
+      const usable = account?.status === 'active' ? account.passwordHash : undefined;
+      const ok = await hasher.verify(usable, password);
+      if (!ok || !account) {
+        await throttle.failed(key, ip);
+        await audit.record({ type: 'login.failed', organisationId, targetId: account?._id, ip });
+        return { outcome: 'failed' };
+      }
+      await throttle.succeeded(key);
+      if (account.passwordHash && hasher.needsRehash(account.passwordHash)) {
+        const rehashed = await hasher.hash(password);
+        // Only replace the hash that was verified, so a password changed meanwhile is never overwritten.
+        await accounts.updateOne({ _id: account._id, passwordHash: account.passwordHash }, { $set: { passwordHash: rehashed } });
+      }
+      await audit.record({ type: 'login.password', organisationId, actorId: account._id, targetId: account._id, ip });
+      return { outcome: 'ok', account };
+    },
+  };
+}

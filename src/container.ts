@@ -1,0 +1,81 @@
+/**
+ * Composition root: builds every service from the configuration with explicit dependencies (no module singletons).
+ * Tests build their own container with a database of their own.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Connection, mongo } from 'mongoose';
+import type { Config } from '../config/schema.ts';
+import { createAccounts } from './accounts/accounts.ts';
+import { createAudit } from './accounts/audit.ts';
+import { createOrganisations } from './accounts/organisations.ts';
+import { createInteractionStates } from './auth/interaction-state.ts';
+import { createPasswordLogin } from './auth/password-login.ts';
+import { createPasswordHasher } from './auth/password.ts';
+import { createThrottle } from './auth/throttle.ts';
+import { connectDatabase } from './db/connection.ts';
+import { bindModels, createIndexes } from './db/models/index.ts';
+import { startPurgeJob } from './db/purge.ts';
+import { createViews } from './http/views.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createMailer } from './notify/mailer.ts';
+import { createOutbox, type Outbox } from './notify/outbox.ts';
+import { createRenderer } from './notify/render.ts';
+import { createOidcIndexes } from './oidc/adapter.ts';
+import { createClientStore } from './oidc/client-store.ts';
+
+export const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
+export const ASSETS_DIR = fileURLToPath(new URL('../assets', import.meta.url));
+
+export interface ContainerOptions {
+  logger?: Logger;
+  /** Injected clock (tests); defaults to the wall clock. */
+  now?: () => Date;
+  /** Run the periodic purge job (the server does; one-shot commands do not). */
+  purge?: boolean;
+}
+
+export async function createContainer(config: Config, options: ContainerOptions = {}) {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const now = options.now ?? (() => new Date());
+  if (!config.mongodbUri) throw new Error('MONGODB_URI is not set');
+  const connection: Connection = await connectDatabase(config.mongodbUri, logger);
+  const db = connection.db as mongo.Db;
+  const models = bindModels(connection);
+  await createIndexes(models);
+  await createOidcIndexes(db);
+
+  const audit = createAudit(models.AuditEvent, logger, now);
+  const hasher = await createPasswordHasher();
+  const outbox: Outbox | undefined = config.devOutbox ? createOutbox() : undefined;
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outbox, logger });
+  const passwordThrottle = createThrottle(db, 'password');
+  await passwordThrottle.createIndexes();
+  const stopPurge = options.purge ? startPurgeJob(db, logger) : () => undefined;
+
+  return {
+    config,
+    logger,
+    now,
+    connection,
+    db,
+    models,
+    audit,
+    hasher,
+    outbox,
+    mailer,
+    renderer: createRenderer(VIEWS_DIR),
+    views: createViews(VIEWS_DIR, { cache: config.env !== 'development' }),
+    organisations: createOrganisations(models.Organisation),
+    accounts: createAccounts({ accounts: models.Account, organisations: models.Organisation, hasher, audit }),
+    clients: createClientStore(models.OidcClient),
+    passwordLogin: createPasswordLogin({ accounts: models.Account, hasher, audit, throttle: passwordThrottle }),
+    interactionStates: createInteractionStates(models.InteractionState),
+    async close(): Promise<void> {
+      stopPurge();
+      await mailer.close();
+      await connection.close();
+    },
+  };
+}
+
+export type Container = Awaited<ReturnType<typeof createContainer>>;

@@ -1,0 +1,48 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+export const ROLES = ['client', 'professional', 'manager'] as const;
+export type Role = (typeof ROLES)[number];
+export const ACCOUNT_STATUSES = ['invited', 'active', 'disabled'] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+
+/** A person. The e-mail address is unique within the organisation (stored normalised: NFKC, trimmed, lower case). */
+export interface Account {
+  _id: string;
+  organisationId: string;
+  email: string;
+  name?: string;
+  role: Role;
+  status: AccountStatus;
+  /** argon2id PHC string; absent until the person sets a password. */
+  passwordHash?: string;
+  passwordChangedAt?: Date;
+  /** Set when the person proved the address (welcome link); accounts seeded with a password have not. */
+  emailVerified?: boolean;
+  locale?: 'en' | 'nl';
+  /** For clients: the professionals who treat them. */
+  professionalIds: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const schema = new Schema<Account>(
+  {
+    _id: { type: String, required: true },
+    organisationId: { type: String, required: true },
+    email: { type: String, required: true, maxlength: 320 },
+    name: { type: String, trim: true, maxlength: 200 },
+    role: { type: String, enum: ROLES, required: true },
+    status: { type: String, enum: ACCOUNT_STATUSES, default: 'invited' },
+    passwordHash: { type: String },
+    passwordChangedAt: { type: Date },
+    emailVerified: { type: Boolean, default: false },
+    locale: { type: String, enum: ['en', 'nl'] },
+    professionalIds: { type: [String], default: [] },
+  },
+  { timestamps: true, collection: 'accounts', versionKey: false },
+);
+schema.index({ organisationId: 1, email: 1 }, { unique: true });
+
+export type AccountModel = Model<Account>;
+export const accountModel = (db: Connection): AccountModel =>
+  db.models.Account as AccountModel | undefined ?? db.model<Account>('Account', schema);

@@ -1,0 +1,44 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+/** The OIDC client metadata Poort lets an operator choose (no dotted keys: URLs are values, never keys). */
+export interface ClientMetadata {
+  client_name?: string;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'none';
+  grant_types: string[];
+  response_types: string[];
+}
+
+/** An OIDC relying party of one organisation. */
+export interface OidcClient {
+  /** The client_id. */
+  _id: string;
+  organisationId: string;
+  /** First-party clients (the platform itself) skip the consent page. */
+  firstParty: boolean;
+  /** PKCE is always required for public clients; confidential ones may opt out and rely on nonce. */
+  pkceRequired: boolean;
+  /** SHA-256 (hex) of the client secret; absent for public clients. */
+  secretHash?: string;
+  metadata: ClientMetadata;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const schema = new Schema<OidcClient>(
+  {
+    _id: { type: String, required: true },
+    organisationId: { type: String, required: true },
+    firstParty: { type: Boolean, default: false },
+    pkceRequired: { type: Boolean, default: true },
+    secretHash: { type: String },
+    metadata: { type: Schema.Types.Mixed, required: true },
+  },
+  { timestamps: true, collection: 'clients', versionKey: false },
+);
+schema.index({ organisationId: 1 });
+
+export type OidcClientModel = Model<OidcClient>;
+export const oidcClientModel = (db: Connection): OidcClientModel =>
+  db.models.OidcClient as OidcClientModel | undefined ?? db.model<OidcClient>('OidcClient', schema);

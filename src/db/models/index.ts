@@ -1,0 +1,27 @@
+/** All models bound to one connection. */
+import type { Connection } from 'mongoose';
+import { accountModel } from './account.ts';
+import { auditEventModel } from './audit-event.ts';
+import { oidcClientModel } from './client.ts';
+import { interactionStateModel } from './interaction-state.ts';
+import { organisationModel } from './organisation.ts';
+
+export function bindModels(db: Connection) {
+  return {
+    Organisation: organisationModel(db),
+    Account: accountModel(db),
+    OidcClient: oidcClientModel(db),
+    AuditEvent: auditEventModel(db),
+    InteractionState: interactionStateModel(db),
+  };
+}
+
+export type Models = ReturnType<typeof bindModels>;
+
+/** Creates the declared indexes (unique ones matter for correctness; the rest for speed on real MongoDB). */
+export async function createIndexes(models: Models): Promise<void> {
+  for (const model of Object.values(models)) {
+    await model.createCollection().catch(() => undefined);
+    await model.createIndexes();
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Deletes what has expired. Real MongoDB also has TTL indexes for this; the stand-in never enforces them, and
+ * every query already ignores expired entries, so this only keeps collections bounded.
+ */
+import type { mongo } from 'mongoose';
+import type { Logger } from '../log.ts';
+import { OIDC_MODELS, collectionName } from '../oidc/adapter.ts';
+
+const COLLECTIONS = [...OIDC_MODELS.map(collectionName), 'interaction_states'];
+
+export async function purgeExpired(db: mongo.Db, now = new Date()): Promise<number> {
+  let removed = 0;
+  for (const name of COLLECTIONS) {
+    removed += (await db.collection(name).deleteMany({ expiresAt: { $lt: now } })).deletedCount;
+  }
+  return removed;
+}
+
+export function startPurgeJob(db: mongo.Db, logger: Logger, everyMs = 5 * 60_000): () => void {
+  const timer = setInterval(() => {
+    purgeExpired(db).then(
+      (removed) => { if (removed > 0) logger.debug({ removed }, 'expired entries purged'); },
+      (error: unknown) => logger.warn({ err: error }, 'purge failed'),
+    );
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,42 @@
+/**
+ * Reads an HTML form body (application/x-www-form-urlencoded) for one route: at most 64 kB, valid UTF-8,
+ * otherwise a 4xx. There is no global body parser: oidc-provider parses its own endpoints.
+ */
+import type { Context } from 'koa';
+import { HttpError, badRequest } from './problem.ts';
+
+export const FORM_LIMIT_BYTES = 64 * 1024;
+
+export async function readForm(ctx: Context): Promise<Record<string, string>> {
+  if (!ctx.is('application/x-www-form-urlencoded')) {
+    throw new HttpError(415, 'unsupported_media_type', 'error.badRequest', 'expected a form submission');
+  }
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > FORM_LIMIT_BYTES) throw new HttpError(413, 'body_too_large', 'error.tooLarge');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > FORM_LIMIT_BYTES) throw new HttpError(413, 'body_too_large', 'error.tooLarge');
+    chunks.push(chunk);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw badRequest('invalid_encoding', 'the form must be UTF-8');
+  }
+  const form: Record<string, string> = {};
+  let params: URLSearchParams;
+  try {
+    params = new URLSearchParams(text);
+  } catch {
+    throw badRequest('invalid_form');
+  }
+  for (const [key, value] of params) {
+    if (key in form) throw badRequest('duplicate_field', `field ${key} was sent twice`);
+    if (value.includes('\u0000')) throw badRequest('invalid_form', `field ${key} holds a NUL character`);
+    form[key] = value;
+  }
+  return form;
+}

@@ -1,0 +1,148 @@
+/**
+ * oidc-provider storage on MongoDB (raw driver, one collection per model: `oidc_<model>`).
+ *
+ * - The payload is stored as a JSON string: oidc-provider payloads carry keys with dots (client ids, resource URLs),
+ *   which a strict schema or older servers reject; queries only ever use the top-level fields beside it.
+ * - Expiry is enforced in every query (`expiresAt > now`); the purge job deletes what has expired (the MongoDB
+ *   stand-in accepts TTL indexes but never enforces them).
+ * - `consume` is one conditional update. oidc-provider checks `consumed` and only later calls `consume`, so two
+ *   parallel redemptions of one authorization code or refresh token could both pass that check: the loser here finds
+ *   nothing to modify, revokes the whole grant (a replay) and gets `invalid_grant`.
+ * - Clients come from Poort's own `clients` collection (see client-store.ts), read-only.
+ */
+import type { mongo } from 'mongoose';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import type { ClientStore } from './client-store.ts';
+
+export interface StoredEntry {
+  _id: string;
+  payload: string;
+  expiresAt?: Date;
+  consumed?: number;
+  grantId?: string;
+  uid?: string;
+  userCode?: string;
+}
+
+export const OIDC_MODELS = [
+  'Session', 'AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'ClientCredentials',
+  'InitialAccessToken', 'RegistrationAccessToken', 'Interaction', 'ReplayDetection', 'PushedAuthorizationRequest',
+  'Grant', 'BackchannelAuthenticationRequest',
+] as const;
+
+/** Models whose entries carry a grantId and die with their grant. */
+const GRANT_BOUND = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest'];
+
+export const collectionName = (model: string): string =>
+  `oidc_${model.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()}`;
+
+export function oidcCollection(db: mongo.Db, model: string): mongo.Collection<StoredEntry> {
+  return db.collection<StoredEntry>(collectionName(model));
+}
+
+/** Ends everything issued under a grant: its tokens and codes, and the grant itself. */
+export async function revokeGrant(db: mongo.Db, grantId: string): Promise<void> {
+  await Promise.all([
+    ...GRANT_BOUND.map((model) => oidcCollection(db, model).deleteMany({ grantId })),
+    oidcCollection(db, 'Grant').deleteOne({ _id: grantId }),
+  ]);
+}
+
+function live(): { $or: object[] } {
+  return { $or: [{ expiresAt: { $gt: new Date() } }, { expiresAt: { $exists: false } }] };
+}
+
+function toPayload(entry: StoredEntry | null): AdapterPayload | undefined {
+  if (!entry) return undefined;
+  const payload = JSON.parse(entry.payload) as AdapterPayload;
+  return entry.consumed ? { ...payload, consumed: entry.consumed } : payload;
+}
+
+class MongoAdapter implements Adapter {
+  private readonly collection: mongo.Collection<StoredEntry>;
+  private readonly db: mongo.Db;
+
+  constructor(db: mongo.Db, model: string) {
+    this.db = db;
+    this.collection = oidcCollection(db, model);
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    const { consumed: _consumed, ...rest } = payload;
+    const set: Partial<StoredEntry> = { payload: JSON.stringify(rest) };
+    if (expiresIn) set.expiresAt = new Date(Date.now() + expiresIn * 1000);
+    if (payload.grantId) set.grantId = payload.grantId;
+    if (payload.uid) set.uid = payload.uid;
+    if (payload.userCode) set.userCode = payload.userCode;
+    await this.collection.updateOne({ _id: id }, { $set: set }, { upsert: true });
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    return toPayload(await this.collection.findOne({ _id: id, ...live() }));
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return toPayload(await this.collection.findOne({ uid, ...live() }));
+  }
+
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return toPayload(await this.collection.findOne({ userCode, ...live() }));
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.collection.deleteOne({ _id: id });
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await this.collection.deleteMany({ grantId });
+  }
+
+  async consume(id: string): Promise<void> {
+    const now = Math.floor(Date.now() / 1000);
+    const won = await this.collection.findOneAndUpdate(
+      { _id: id, consumed: { $exists: false } },
+      { $set: { consumed: now } },
+      { projection: { grantId: 1 } },
+    );
+    if (won) return;
+    const entry = await this.collection.findOne({ _id: id }, { projection: { grantId: 1 } });
+    if (entry?.grantId) await revokeGrant(this.db, entry.grantId);
+    throw new errors.InvalidGrant('grant already used');
+  }
+}
+
+class ClientAdapter implements Adapter {
+  private readonly clients: ClientStore;
+  constructor(clients: ClientStore) {
+    this.clients = clients;
+  }
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    return this.clients.metadataFor(id);
+  }
+  async upsert(): Promise<void> {
+    throw new Error('clients are managed through the CLI, not by the provider');
+  }
+  async destroy(): Promise<void> {
+    throw new Error('clients are managed through the CLI, not by the provider');
+  }
+  async findByUid(): Promise<undefined> { return undefined; }
+  async findByUserCode(): Promise<undefined> { return undefined; }
+  async consume(): Promise<void> {}
+  async revokeByGrantId(): Promise<void> {}
+}
+
+/** The adapter factory oidc-provider calls once per model name. */
+export function createAdapterFactory(db: mongo.Db, clients: ClientStore): (name: string) => Adapter {
+  return (name) => (name === 'Client' ? new ClientAdapter(clients) : new MongoAdapter(db, name));
+}
+
+/** Indexes: lookups by uid (Session, NOT unique), grantId, userCode, and a TTL on expiresAt for real MongoDB. */
+export async function createOidcIndexes(db: mongo.Db): Promise<void> {
+  for (const model of OIDC_MODELS) {
+    const collection = oidcCollection(db, model);
+    await collection.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+    if (model === 'Session') await collection.createIndex({ uid: 1 });
+    if (GRANT_BOUND.includes(model)) await collection.createIndex({ grantId: 1 });
+    if (model === 'DeviceCode') await collection.createIndex({ userCode: 1 });
+  }
+}

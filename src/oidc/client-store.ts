@@ -1,0 +1,98 @@
+/**
+ * OIDC clients: created by operators (CLI), read by oidc-provider through the adapter.
+ * Secrets are 256-bit random values stored as SHA-256 (a slow hash adds nothing for such entropy) and compared in
+ * constant time; reads are cached briefly so a token request does not cost a database round trip.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AdapterPayload } from 'oidc-provider';
+import type { ClientMetadata, OidcClient, OidcClientModel } from '../db/models/client.ts';
+
+const CACHE_MS = 30_000;
+
+export interface NewClient {
+  organisationId: string;
+  name?: string;
+  redirectUris: string[];
+  postLogoutRedirectUris?: string[];
+  public?: boolean;
+  pkce?: 'required' | 'optional';
+  authMethod?: 'client_secret_basic' | 'client_secret_post';
+  firstParty?: boolean;
+  /** Also allow the client_credentials grant (machine clients). */
+  clientCredentials?: boolean;
+  /** A chosen client id (development seeding); random otherwise. */
+  clientId?: string;
+}
+
+export interface ClientStore {
+  create(input: NewClient): Promise<{ clientId: string; clientSecret?: string }>;
+  /** oidc-provider metadata for a client id, or undefined. */
+  metadataFor(clientId: string): Promise<AdapterPayload | undefined>;
+  organisationOf(clientId: string): Promise<string | undefined>;
+}
+
+export const hashSecret = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
+
+/** Constant-time comparison of a presented secret with the stored SHA-256. */
+export function secretMatches(storedHash: string | undefined, presented: string): boolean {
+  if (!storedHash || storedHash.length !== 64) return false;
+  return timingSafeEqual(Buffer.from(hashSecret(presented), 'hex'), Buffer.from(storedHash, 'hex'));
+}
+
+export function createClientStore(model: OidcClientModel): ClientStore {
+  const cache = new Map<string, { at: number; client: OidcClient }>();
+
+  async function load(clientId: string): Promise<OidcClient | undefined> {
+    const hit = cache.get(clientId);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.client;
+    const client = await model.findById(clientId).lean<OidcClient>().exec();
+    if (client) cache.set(clientId, { at: Date.now(), client });
+    return client ?? undefined;
+  }
+
+  return {
+    async create(input) {
+      if (input.public && input.pkce === 'optional') throw new Error('--pkce optional is only for confidential clients');
+      const clientId = input.clientId ?? randomBytes(16).toString('base64url');
+      const clientSecret = input.public ? undefined : randomBytes(32).toString('base64url');
+      const grantTypes = ['authorization_code', 'refresh_token'];
+      if (input.clientCredentials && !input.public) grantTypes.push('client_credentials');
+      const metadata: ClientMetadata = {
+        ...(input.name ? { client_name: input.name } : {}),
+        redirect_uris: input.redirectUris,
+        post_logout_redirect_uris: input.postLogoutRedirectUris ?? [],
+        token_endpoint_auth_method: input.public ? 'none' : input.authMethod ?? 'client_secret_basic',
+        grant_types: grantTypes,
+        response_types: ['code'],
+      };
+      await model.create({
+        _id: clientId,
+        organisationId: input.organisationId,
+        firstParty: input.firstParty ?? false,
+        pkceRequired: input.public ? true : input.pkce !== 'optional',
+        secretHash: clientSecret ? hashSecret(clientSecret) : undefined,
+        metadata,
+      });
+      return clientSecret ? { clientId, clientSecret } : { clientId };
+    },
+
+    async metadataFor(clientId) {
+      const client = await load(clientId);
+      if (!client) return undefined;
+      // Stored metadata was validated when the client was created; oidc-provider validates it again on load.
+      const metadata = {
+        ...(client.metadata as unknown as AdapterPayload),
+        client_id: client._id,
+        organisation_id: client.organisationId,
+        first_party: client.firstParty,
+        pkce_required: client.pkceRequired,
+      };
+      // oidc-provider keeps the secret to compare; Poort only has its hash (see provider.ts: compareClientSecret).
+      return client.secretHash ? { ...metadata, client_secret: client.secretHash } : metadata;
+    },
+
+    async organisationOf(clientId) {
+      return (await load(clientId))?.organisationId;
+    },
+  };
+}

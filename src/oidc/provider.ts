@@ -1,0 +1,95 @@
+/**
+ * Builds the oidc-provider instance (which is itself the Koa app). Settings that are data live in config/oidc.ts;
+ * pages (error, logout) are rendered by the interactions layer and passed in.
+ */
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { mongo } from 'mongoose';
+import type { Config } from '../../config/schema.ts';
+import { ACR_VALUES, CLAIMS, CLOCK_TOLERANCE, SCOPES, TTL } from '../../config/oidc.ts';
+import type { AccountModel } from '../db/models/account.ts';
+import { createAdapterFactory } from './adapter.ts';
+import { secretMatches, type ClientStore } from './client-store.ts';
+import { createFindAccount } from './find-account.ts';
+import { loadExistingGrant } from './grants.ts';
+import { createInteractionPolicy } from './policy.ts';
+
+export interface ProviderPages {
+  renderError: NonNullable<Configuration['renderError']>;
+  logoutSource: (ctx: KoaContextWithOIDC, form: string) => Promise<void>;
+  postLogoutSuccessSource: (ctx: KoaContextWithOIDC) => Promise<void>;
+}
+
+export interface ProviderDeps {
+  config: Config;
+  db: mongo.Db;
+  clients: ClientStore;
+  accounts: AccountModel;
+  pages: ProviderPages;
+}
+
+export function createProvider({ config, db, clients, accounts, pages }: ProviderDeps): Provider {
+  const secure = config.issuer.startsWith('https://');
+  const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, signed: true, secure };
+  const configuration: Configuration = {
+    adapter: createAdapterFactory(db, clients),
+    jwks: config.jwks as Configuration['jwks'],
+    cookies: { keys: config.cookieKeys, long: cookieOptions, short: cookieOptions },
+    acrValues: ACR_VALUES,
+    scopes: SCOPES,
+    claims: CLAIMS as unknown as Configuration['claims'],
+    findAccount: createFindAccount(accounts),
+    responseTypes: ['code'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    enabledJWA: {
+      idTokenSigningAlgValues: ['RS256', 'ES256'],
+      clientAuthSigningAlgValues: ['RS256', 'ES256'],
+    },
+    pkce: {
+      // S256 only (oidc-provider v9 supports no other method); required unless a confidential client opted out.
+      required: (_ctx, client) => client.clientAuthMethod === 'none' || client.metadata().pkce_required !== false,
+    },
+    extraClientMetadata: {
+      properties: ['organisation_id', 'first_party', 'pkce_required'],
+    },
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      clientCredentials: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: pages.logoutSource,
+        postLogoutSuccessSource: pages.postLogoutSuccessSource,
+      },
+    },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: createInteractionPolicy({
+        organisationOfAccount: async (id) => (await accounts.findById(id, { organisationId: 1 }).lean().exec())?.organisationId,
+      }),
+    },
+    loadExistingGrant,
+    renderError: pages.renderError,
+    rotateRefreshToken: true,
+    clockTolerance: CLOCK_TOLERANCE,
+    clientBasedCORS: () => false,
+    ttl: {
+      AccessToken: TTL.AccessToken,
+      AuthorizationCode: TTL.AuthorizationCode,
+      ClientCredentials: TTL.ClientCredentials,
+      IdToken: TTL.IdToken,
+      Interaction: TTL.Interaction,
+      RefreshToken: TTL.RefreshToken,
+      Grant: TTL.Grant,
+      Session: config.sessionMaxAge,
+    },
+  };
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy;
+  // Poort stores only the SHA-256 of client secrets; compare the presented secret's hash in constant time.
+  provider.Client.prototype.compareClientSecret = function compare(this: { clientSecret?: string }, actual: string) {
+    return secretMatches(this.clientSecret, actual);
+  };
+  return provider;
+}

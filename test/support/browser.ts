@@ -1,0 +1,69 @@
+/**
+ * A minimal cookie-keeping HTTP user agent for integration tests: it follows Poort's redirects by hand and stops
+ * at the relying party's redirect URI, so tests see every status code and page on the way.
+ */
+export interface Page {
+  status: number;
+  url: string;
+  location?: string;
+  body: string;
+  headers: Headers;
+}
+
+export class Agent {
+  private readonly jar = new Map<string, string>();
+
+  cookieHeader(): string {
+    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  private store(headers: Headers): void {
+    for (const line of headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const index = pair.indexOf('=');
+      const name = pair.slice(0, index).trim();
+      const value = pair.slice(index + 1).trim();
+      if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') this.jar.delete(name);
+      else this.jar.set(name, value);
+    }
+  }
+
+  async request(url: string, init: { method?: string; form?: Record<string, string>; body?: string | Buffer; headers?: Record<string, string> } = {}): Promise<Page> {
+    const headers: Record<string, string> = { cookie: this.cookieHeader(), accept: 'text/html', ...init.headers };
+    let body = init.body;
+    if (init.form) {
+      body = new URLSearchParams(init.form).toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    }
+    const response = await fetch(url, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    this.store(response.headers);
+    const location = response.headers.get('location');
+    return {
+      status: response.status,
+      url,
+      location: location ? new URL(location, url).toString() : undefined,
+      body: await response.text(),
+      headers: response.headers,
+    };
+  }
+
+  /** GETs `url` and follows redirects while they stay on `origin`; returns the last page (or the redirect out). */
+  async follow(url: string, origin: string, init?: Parameters<Agent['request']>[1]): Promise<Page> {
+    let page = await this.request(url, init);
+    for (let hops = 0; page.location && page.location.startsWith(origin) && hops < 10; hops += 1) {
+      page = await this.request(page.location);
+    }
+    return page;
+  }
+}
+
+/** The value of a hidden/text input in a page. */
+export function inputValue(html: string, name: string): string | undefined {
+  const tag = new RegExp(`<input[^>]*name="${name}"[^>]*>`).exec(html)?.[0];
+  return tag ? /value="([^"]*)"/.exec(tag)?.[1] : undefined;
+}
+
+/** The action attribute of the first form whose action contains `fragment`. */
+export function formAction(html: string, fragment: string): string | undefined {
+  return [...html.matchAll(/<form[^>]*action="([^"]*)"/g)].map((m) => m[1]).find((a) => a?.includes(fragment));
+}
