@@ -27,18 +27,25 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   // Empty strings count as unset, so `FOO=` in a .env file does not defeat a default.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const raw = parsed.data;
   const problems: string[] = [];
+  const invalid = new Set<string>();
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push(`${issue.path.join('.')}: ${issue.message}`);
+      invalid.add(String(issue.path[0]));
+    }
+  }
+  // Without the malformed variables the rest still parses, so the checks below report their problems too.
+  const rest = parsed.success ? parsed : envSchema.safeParse(Object.fromEntries(Object.entries(cleaned).filter(([k]) => !invalid.has(k))));
+  if (!rest.success) throw new ConfigError(problems);
+  const raw = rest.data;
   const production = raw.NODE_ENV === 'production';
   const need = (name: string, value: unknown): void => {
-    if (production && value === undefined) problems.push(`${name}: required in production`);
+    if (production && value === undefined && !invalid.has(name)) problems.push(`${name}: required in production`);
   };
 
   const issuer = (raw.ISSUER ?? `http://localhost:${raw.PORT}`).replace(/\/$/, '');
-  if (production && !issuer.startsWith('https://')) problems.push('ISSUER: must be an https URL in production');
+  if (production && raw.ISSUER && !issuer.startsWith('https://')) problems.push('ISSUER: must be an https URL in production');
   need('ISSUER', raw.ISSUER);
   need('MONGODB_URI', raw.MONGODB_URI);
   need('SMTP_URL', raw.SMTP_URL);
@@ -46,13 +53,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   need('ENCRYPTION_KEY', raw.ENCRYPTION_KEY);
   if (production && !raw.JWKS && !raw.JWKS_FILE) problems.push('JWKS: required in production (or JWKS_FILE)');
   if (raw.JWKS && raw.JWKS_FILE) problems.push('JWKS_FILE: set either JWKS or JWKS_FILE, not both');
-  if (Boolean(raw.SMS_WEBHOOK_URL) !== Boolean(raw.SMS_WEBHOOK_SECRET)) {
+  if (Boolean(raw.SMS_WEBHOOK_URL) !== Boolean(raw.SMS_WEBHOOK_SECRET) && !invalid.has('SMS_WEBHOOK_URL') && !invalid.has('SMS_WEBHOOK_SECRET')) {
     problems.push('SMS_WEBHOOK_SECRET: SMS_WEBHOOK_URL and SMS_WEBHOOK_SECRET go together');
   }
 
   const cookieKeys = (raw.COOKIE_KEYS ?? DEV_COOKIE_KEY).split(',').map((k) => k.trim()).filter(Boolean);
   if (cookieKeys.some((k) => k.length < 32)) problems.push('COOKIE_KEYS: each key must be at least 32 characters');
-  if (production && cookieKeys.includes(DEV_COOKIE_KEY)) problems.push('COOKIE_KEYS: the development key is refused in production');
+  if (production && raw.COOKIE_KEYS && cookieKeys.includes(DEV_COOKIE_KEY)) problems.push('COOKIE_KEYS: the development key is refused in production');
 
   const encryptionKey = Buffer.from(raw.ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY, 'base64');
   if (encryptionKey.length !== 32) problems.push('ENCRYPTION_KEY: must be 32 bytes, base64-encoded');
@@ -93,7 +100,16 @@ function readJwks(raw: ReturnType<typeof envSchema.parse>, cwd: string, problems
       return { keys: [] };
     }
   }
-  if (text === undefined) return devJwks(raw.NODE_ENV === 'test' ? undefined : resolve(cwd, DEV_JWKS_FILE));
+  // Production never generates keys (and never writes to disk): the missing JWKS is reported above.
+  if (text === undefined && raw.NODE_ENV === 'production') return { keys: [] };
+  if (text === undefined) {
+    try {
+      return devJwks(raw.NODE_ENV === 'test' ? undefined : resolve(cwd, DEV_JWKS_FILE));
+    } catch (error) {
+      problems.push(`JWKS: development keys in ${DEV_JWKS_FILE} cannot be read or written (${(error as Error).message}); delete the file or set JWKS`);
+      return { keys: [] };
+    }
+  }
   try {
     const jwks = JSON.parse(text) as { keys?: unknown };
     const keys = Array.isArray(jwks.keys) ? (jwks.keys as Record<string, unknown>[]) : [];

@@ -20,13 +20,16 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((value) => ['true', '1', 'yes'].includes(value));
 
+const portMessage = 'must be a port number from 0 to 65535';
+
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
 
 /** Raw environment, as strings. Descriptions feed the README's configuration table. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development')
     .describe('development (default), test or production; production refuses every development default'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port to listen on'),
+  PORT: z.coerce.number({ message: portMessage }).int(portMessage).min(0, portMessage).max(65535, portMessage).default(3000)
+    .describe('HTTP port to listen on'),
   ISSUER: httpUrl.optional()
     .describe('Public URL of Poort, the OIDC issuer. Default http://localhost:PORT; must be https in production'),
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI').optional()

@@ -11,8 +11,11 @@ import { createOutboxRouter } from './dev/outbox-router.ts';
 import { createAssetsRouter } from './http/assets.ts';
 import { errorHandler } from './http/errors.ts';
 import { createHealthRouter } from './http/health.ts';
+import { httpsOnly } from './http/https-only.ts';
+import { postAsGet } from './http/post-as-get.ts';
 import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { unauthorizedClientErrors } from './oidc/grant-errors.ts';
 import { createProvider } from './oidc/provider.ts';
 
 export function createApp(c: Container): Provider {
@@ -36,6 +39,9 @@ export function createApp(c: Container): Provider {
   provider.use(requestLog(c.logger, c.config.trustProxy));
   provider.use(securityHeaders);
   provider.use(errorHandler(c.views, c.logger));
+  provider.use(httpsOnly(c.config.issuer, ['/healthz', '/readyz']));
+  provider.use(unauthorizedClientErrors(provider.pathFor('token')));
+  provider.use(postAsGet([provider.pathFor('authorization'), provider.pathFor('end_session')]));
   for (const router of routers) provider.use(router.routes()).use(router.allowedMethods());
   return provider;
 }

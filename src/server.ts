@@ -36,8 +36,11 @@ export async function startServer(config: Config, options: ContainerOptions = {}
       closing ??= (async () => {
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        // A connection busy at shutdown is closed once its response is done, not kept alive until keepAliveTimeout.
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
         const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
         await drained;
+        clearInterval(sweep);
         clearTimeout(force);
         await container.close();
       })();

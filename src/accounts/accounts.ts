@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { Account, AccountModel, Role } from '../db/models/account.ts';
 import type { OrganisationModel } from '../db/models/organisation.ts';
 import type { PasswordHasher } from '../auth/password.ts';
-import { passwordProblems } from '../auth/password.ts';
+import { PASSWORD_MIN_LENGTH, passwordProblems } from '../auth/password.ts';
+import { translator } from '../i18n/index.ts';
 import { normaliseEmail } from './email.ts';
 import type { Audit } from './audit.ts';
 
@@ -52,7 +53,11 @@ export function createAccounts(deps: { accounts: AccountModel; organisations: Or
       let passwordHash: string | undefined;
       if (input.password !== undefined) {
         const problems = passwordProblems(input.password, email);
-        if (problems.length > 0) throw new AccountError('password_rejected', `password rejected: ${problems.join(', ')}`);
+        if (problems.length > 0) {
+          const t = translator('en');
+          const rules = problems.map((p) => t(`password.${p}`, { min: PASSWORD_MIN_LENGTH }));
+          throw new AccountError('password_rejected', `password rejected: ${rules.join(' ')}`);
+        }
         passwordHash = await hasher.hash(input.password);
       }
       try {

@@ -39,11 +39,14 @@ export function createThrottle(db: mongo.Db, name: string): Throttle {
   const common = { storeClient: db, dbName: db.databaseName, disableIndexesCreation: true };
   const attempts = new RateLimiterMongo({ ...common, tableName: `throttle_${name}_attempts`, keyPrefix: '', points: 1e6, duration: COUNT_WINDOW_SECONDS });
   const gate = new RateLimiterMongo({ ...common, tableName: `throttle_${name}_gate`, keyPrefix: '', points: 1, duration: 1 });
+  // Attempts that passed the gate: the delay grows with these, not with the attempt counter, which parallel
+  // refused attempts inflate until they are rewarded back (the delay would then depend on arrival order).
+  const passed = new RateLimiterMongo({ ...common, tableName: `throttle_${name}_passed`, keyPrefix: '', points: 1e6, duration: COUNT_WINDOW_SECONDS });
   const ips = new RateLimiterMongo({ ...common, tableName: `throttle_${name}_ip`, keyPrefix: '', points: IP_FAILURES, duration: IP_WINDOW_SECONDS });
 
   return {
     async createIndexes() {
-      await Promise.all([attempts.createIndexes(), gate.createIndexes(), ips.createIndexes()]);
+      await Promise.all([attempts.createIndexes(), gate.createIndexes(), passed.createIndexes(), ips.createIndexes()]);
     },
     async begin(key, ip) {
       const ipState = await ips.get(ip);
@@ -57,17 +60,18 @@ export function createThrottle(db: mongo.Db, name: string): Throttle {
         await attempts.reward(key); // a refused attempt checked no secret, so it is not a failure
         return 'throttled';
       }
-      await gate.block(key, delaySeconds(attempt));
+      const gated = (await passed.consume(key)).consumedPoints;
+      await gate.block(key, delaySeconds(FREE_ATTEMPTS + gated));
       return 'allowed';
     },
     async failed(_key, ip) {
       await ips.penalty(ip);
     },
     async succeeded(key) {
-      await attempts.delete(key);
+      await Promise.all([attempts.delete(key), passed.delete(key)]);
     },
     async clear(key) {
-      await Promise.all([attempts.delete(key), gate.delete(key)]);
+      await Promise.all([attempts.delete(key), passed.delete(key), gate.delete(key)]);
     },
   };
 }

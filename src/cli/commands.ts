@@ -4,6 +4,7 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
+import { generateJwks } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import { emailSchema } from '../accounts/email.ts';
 import type { Container } from '../container.ts';
@@ -84,6 +85,15 @@ export const COMMANDS = {
         public: args.public, firstParty: args['first-party'], pkce: args.pkce, authMethod: args['auth-method'], clientCredentials: args['client-credentials'],
       });
       return { client_id: created.clientId, ...(created.clientSecret ? { client_secret: created.clientSecret } : {}) };
+    },
+  }),
+  'keys generate': define({
+    usage: 'keys generate   (prints a new private JWK Set for JWKS / JWKS_FILE: RSA-2048 for RS256 and P-256 for ES256)',
+    options: {},
+    schema: z.object({}),
+    needsDatabase: false,
+    async run() {
+      return generateJwks();
     },
   }),
   'mail test': define({

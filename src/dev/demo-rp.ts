@@ -1,7 +1,7 @@
 /**
  * Development only: a tiny relying party so a newcomer can log in at once. /dev/demo-rp/start sends the browser to
  * the authorization endpoint (code + PKCE + nonce); /dev/demo-rp/callback exchanges the code at the token endpoint
- * and shows the ID token's claims. It does not validate the ID token (it comes straight from the token endpoint of
+ * and shows the ID token's claims and the userinfo answer. It does not validate the ID token (it comes straight from the token endpoint of
  * the same server); a real RP must.
  */
 import Router from '@koa/router';
@@ -59,14 +59,20 @@ export function createDemoRpRouter(opts: { issuer: string; views: Views }): Rout
         code_verifier: pending.verifier,
       }),
     });
-    const tokens = (await response.json()) as { id_token?: string; error?: string };
+    const tokens = (await response.json()) as { id_token?: string; access_token?: string; error?: string };
     if (!tokens.id_token) {
       views.render(ctx, 'dev/demo-rp', locale, { error: tokens.error ?? 'no id_token' }, 400);
       return;
     }
     const claims = JSON.parse(Buffer.from(tokens.id_token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    const userinfo = await fetch(`${issuer}/me`, { headers: { authorization: `Bearer ${tokens.access_token ?? ''}` } });
+    const profile = userinfo.ok ? ((await userinfo.json()) as Record<string, unknown>) : { error: userinfo.status };
     ctx.cookies.set(COOKIE, null, { path: '/dev/demo-rp' });
-    views.render(ctx, 'dev/demo-rp', locale, { claims: JSON.stringify(claims, null, 2), nonceOk: claims.nonce === pending.nonce });
+    views.render(ctx, 'dev/demo-rp', locale, {
+      claims: JSON.stringify(claims, null, 2),
+      userinfo: JSON.stringify(profile, null, 2),
+      nonceOk: claims.nonce === pending.nonce,
+    });
   });
   return router;
 }

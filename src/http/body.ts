@@ -27,16 +27,26 @@ export async function readForm(ctx: Context): Promise<Record<string, string>> {
     throw badRequest('invalid_encoding', 'the form must be UTF-8');
   }
   const form: Record<string, string> = {};
-  let params: URLSearchParams;
-  try {
-    params = new URLSearchParams(text);
-  } catch {
-    throw badRequest('invalid_form');
-  }
-  for (const [key, value] of params) {
+  for (const [key, value] of parseUrlencoded(text)) {
     if (key in form) throw badRequest('duplicate_field', `field ${key} was sent twice`);
     if (value.includes('\u0000')) throw badRequest('invalid_form', `field ${key} holds a NUL character`);
     form[key] = value;
   }
   return form;
+}
+
+/**
+ * application/x-www-form-urlencoded, strictly: URLSearchParams silently keeps a bad escape ("%zz") and turns
+ * escaped bytes that are not UTF-8 ("%FF") into U+FFFD; a browser never sends either, so both are refused.
+ */
+function parseUrlencoded(text: string): Array<[string, string]> {
+  const decode = (part: string): string => decodeURIComponent(part.replaceAll('+', ' '));
+  try {
+    return text.split('&').filter((pair) => pair !== '').map((pair) => {
+      const index = pair.indexOf('=');
+      return index === -1 ? [decode(pair), ''] : [decode(pair.slice(0, index)), decode(pair.slice(index + 1))];
+    });
+  } catch {
+    throw badRequest('invalid_form', 'the form is not validly encoded');
+  }
 }

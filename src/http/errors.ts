@@ -45,7 +45,8 @@ export function errorHandler(views: Views, logger: Logger) {
       const found = classify(error);
       const log = requestLogger(ctx, logger);
       if (found.status >= 500) log.error({ err: error }, 'request failed');
-      else log.info({ code: found.code, status: found.status }, 'request refused');
+      // `problem`, not `code`: the logger redacts every `code` field (authorization and one-time codes).
+      else log.info({ problem: found.code, status: found.status }, 'request refused');
       sendError(ctx, views, found);
     }
   };

@@ -38,6 +38,11 @@ export const en = {
   'mail.test.subject': 'Poort test message',
   'mail.test.body': 'This message confirms that Poort can send e-mail.',
   'mail.footer': 'This message was sent by Poort, the login service of your platform.',
+  'password.tooShort': 'The password must have at least {min} characters.',
+  'password.tooLong': 'The password is too long.',
+  'password.noSpecial': 'The password must contain at least one special character, such as a space, ! or #.',
+  'password.common': 'This password is too common. Choose another one.',
+  'password.containsEmail': 'The password must not contain your e-mail address.',
 } as const;
 
 export type MessageKey = keyof typeof en;

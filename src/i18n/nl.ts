@@ -40,4 +40,9 @@ export const nl: Record<MessageKey, string> = {
   'mail.test.subject': 'Testbericht van Poort',
   'mail.test.body': 'Dit bericht bevestigt dat Poort e-mail kan versturen.',
   'mail.footer': 'Dit bericht is verstuurd door Poort, de inlogdienst van je platform.',
+  'password.tooShort': 'Het wachtwoord moet minstens {min} tekens hebben.',
+  'password.tooLong': 'Het wachtwoord is te lang.',
+  'password.noSpecial': 'Het wachtwoord moet minstens één speciaal teken bevatten, zoals een spatie, ! of #.',
+  'password.common': 'Dit wachtwoord komt te vaak voor. Kies een ander wachtwoord.',
+  'password.containsEmail': 'Het wachtwoord mag je e-mailadres niet bevatten.',
 };

@@ -2,7 +2,7 @@
  * Builds the oidc-provider instance (which is itself the Koa app). Settings that are data live in config/oidc.ts;
  * pages (error, logout) are rendered by the interactions layer and passed in.
  */
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { mongo } from 'mongoose';
 import type { Config } from '../../config/schema.ts';
 import { ACR_VALUES, CLAIMS, CLOCK_TOLERANCE, SCOPES, TTL } from '../../config/oidc.ts';
@@ -45,8 +45,9 @@ export function createProvider({ config, db, clients, accounts, pages }: Provide
       clientAuthSigningAlgValues: ['RS256', 'ES256'],
     },
     pkce: {
-      // S256 only (oidc-provider v9 supports no other method); required unless a confidential client opted out.
-      required: (_ctx, client) => client.clientAuthMethod === 'none' || client.metadata().pkce_required !== false,
+      // S256 only (oidc-provider v9 supports no other method); required unless a confidential client opted out
+      // and the request carries a nonce instead (a code flow without either has no code-injection protection).
+      required: (ctx, client) => client.clientAuthMethod === 'none' || client.metadata().pkce_required !== false || !ctx.oidc.params?.nonce,
     },
     extraClientMetadata: {
       properties: ['organisation_id', 'first_party', 'pkce_required'],
@@ -54,7 +55,16 @@ export function createProvider({ config, db, clients, accounts, pages }: Provide
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // A client may revoke only its own tokens; for someone else's, a public client gets a silent no-op
+        // (RFC 7009 §2.2) and a confidential one an error.
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.clientId === client.clientId) return true;
+          if (client.clientAuthMethod === 'none') return false;
+          throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+        },
+      },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
       rpInitiatedLogout: {
@@ -71,6 +81,8 @@ export function createProvider({ config, db, clients, accounts, pages }: Provide
     },
     loadExistingGrant,
     renderError: pages.renderError,
+    // OpenID Connect requires redirect_uri on every authorization request, even for a client with one registered.
+    allowOmittingSingleRegisteredRedirectUri: false,
     rotateRefreshToken: true,
     clockTolerance: CLOCK_TOLERANCE,
     clientBasedCORS: () => false,

@@ -10,8 +10,19 @@ export interface Page {
   headers: Headers;
 }
 
+/** How the agent reaches the network; tests behind a proxy pass one that rewrites the public origin to loopback. */
+export type Transport = (url: string, init: RequestInit) => Promise<Response>;
+
 export class Agent {
   private readonly jar = new Map<string, string>();
+  private readonly transport: Transport;
+  /** Headers sent with every request (e.g. Accept-Language), under those a single request passes. */
+  private readonly headers: Record<string, string>;
+
+  constructor(options: { transport?: Transport; headers?: Record<string, string> } = {}) {
+    this.transport = options.transport ?? ((url, init) => fetch(url, init));
+    this.headers = options.headers ?? {};
+  }
 
   cookieHeader(): string {
     return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -29,13 +40,13 @@ export class Agent {
   }
 
   async request(url: string, init: { method?: string; form?: Record<string, string>; body?: string | Buffer; headers?: Record<string, string> } = {}): Promise<Page> {
-    const headers: Record<string, string> = { cookie: this.cookieHeader(), accept: 'text/html', ...init.headers };
+    const headers: Record<string, string> = { cookie: this.cookieHeader(), accept: 'text/html', ...this.headers, ...init.headers };
     let body = init.body;
     if (init.form) {
       body = new URLSearchParams(init.form).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
-    const response = await fetch(url, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const response = await this.transport(url, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
     this.store(response.headers);
     const location = response.headers.get('location');
     return {
@@ -49,11 +60,19 @@ export class Agent {
 
   /** GETs `url` and follows redirects while they stay on `origin`; returns the last page (or the redirect out). */
   async follow(url: string, origin: string, init?: Parameters<Agent['request']>[1]): Promise<Page> {
-    let page = await this.request(url, init);
+    const pages = await this.trace(url, origin, init);
+    return pages[pages.length - 1] as Page;
+  }
+
+  /** Like `follow`, but returns every response on the way, so a test can see whether any page was shown. */
+  async trace(url: string, origin: string, init?: Parameters<Agent['request']>[1]): Promise<Page[]> {
+    const pages = [await this.request(url, init)];
+    let page = pages[0] as Page;
     for (let hops = 0; page.location && page.location.startsWith(origin) && hops < 10; hops += 1) {
       page = await this.request(page.location);
+      pages.push(page);
     }
-    return page;
+    return pages;
   }
 }
 

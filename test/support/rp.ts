@@ -1,6 +1,6 @@
 /** The relying party side of tests: openid-client (a certified RP library) plus the login pages driven by Agent. */
 import * as oidc from 'openid-client';
-import { Agent, inputValue, type Page } from './browser.ts';
+import { Agent, formAction, inputValue, type Page } from './browser.ts';
 import type { Tenant } from './poort.ts';
 
 export async function discover(issuer: string, tenant: Pick<Tenant, 'clientId' | 'clientSecret'>, auth?: 'post'): Promise<oidc.Configuration> {
@@ -54,6 +54,37 @@ export async function exchange(config: oidc.Configuration, callback: URL, reques
     expectedState: request.state,
     idTokenExpected: true,
   });
+}
+
+/** Where Poort sent the browser back to the RP (the redirect out of `page`), or an error naming what was shown. */
+export function returnedToRp(page: Page, redirectUri: string): URL {
+  if (!page.location?.startsWith(redirectUri)) throw new Error(`expected a redirect to ${redirectUri}, got ${page.status} ${page.location ?? page.body.slice(0, 300)}`);
+  return new URL(page.location);
+}
+
+/** The post-logout redirect URI createTenant registers beside the redirect URI. */
+export function postLogoutUri(tenant: Pick<Tenant, 'redirectUri'>): string {
+  return tenant.redirectUri.replace(/\/callback$/, '/logged-out');
+}
+
+/** Submits oidc-provider's logout confirmation form (its xsrf field) on `confirm`, answering "log out". */
+export async function confirmLogout(agent: Agent, issuer: string, confirm: Page): Promise<Page> {
+  const action = /<form[^>]*id="op.logoutForm"[^>]*action="([^"]*)"|<form[^>]*action="([^"]*)"[^>]*id="op.logoutForm"/.exec(confirm.body);
+  const target = action?.[1] ?? action?.[2];
+  if (!target) throw new Error(`no logout form on ${confirm.url} (status ${confirm.status})`);
+  return agent.follow(new URL(target, issuer).toString(), issuer, { form: { xsrf: inputValue(confirm.body, 'xsrf') ?? '', logout: 'yes' } });
+}
+
+/** Posts a Poort interaction form (consent "Allow", "Deny"/"Cancel") whose action contains `fragment`. */
+export async function submitInteractionForm(agent: Agent, issuer: string, page: Page, fragment: string): Promise<Page> {
+  const action = formAction(page.body, fragment);
+  if (!action) throw new Error(`no form posting to ${fragment} on ${page.url} (status ${page.status})`);
+  return agent.follow(new URL(action, issuer).toString(), issuer, { form: { csrf: inputValue(page.body, 'csrf') ?? '' } });
+}
+
+/** The decoded protected header of a JWS (compact form). */
+export function jwtHeader(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
 }
 
 export { oidc };
