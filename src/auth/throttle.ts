@@ -3,19 +3,30 @@
  *
  * Per key (organisation + e-mail, whether or not such an account exists, so throttling reveals nothing):
  * the first FREE_ATTEMPTS failures cost nothing; after that each further attempt must wait a growing delay
- * (1 s, 2 s, 4 s, … capped at MAX_DELAY) and only one attempt may pass per delay, decided atomically, so parallel
+ * (5 s, 10 s, 20 s, … capped at MAX_DELAY) and only one attempt may pass per delay, decided atomically, so parallel
  * guesses do not slip through. A success clears the key. Per IP: at most IP_FAILURES failures per IP_WINDOW.
+ * With `lockAfter` (second factors) the key is locked after that many consecutive failures.
  */
 import type { mongo } from 'mongoose';
 import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
 
 export const FREE_ATTEMPTS = 5;
+/** The first delay after the free attempts; each further one doubles it. */
+export const BASE_DELAY_SECONDS = 5;
 export const MAX_DELAY_SECONDS = 15 * 60;
 export const IP_FAILURES = 100;
 export const IP_WINDOW_SECONDS = 15 * 60;
 const COUNT_WINDOW_SECONDS = 24 * 3600;
 
-export type Verdict = 'allowed' | 'throttled';
+export type Verdict = 'allowed' | 'throttled' | 'locked';
+
+export interface ThrottleOptions {
+  /**
+   * After this many attempts that passed without a success (within 24 h), the key is locked: every attempt is refused
+   * without checking, until the window ends or `clear` (a manager's reset). Unset: never locked (passwords).
+   */
+  lockAfter?: number;
+}
 
 export interface Throttle {
   createIndexes(): Promise<void>;
@@ -29,12 +40,12 @@ export interface Throttle {
 
 export function delaySeconds(attempt: number): number {
   if (attempt <= FREE_ATTEMPTS) return 0;
-  return Math.min(MAX_DELAY_SECONDS, 2 ** (attempt - FREE_ATTEMPTS - 1));
+  return Math.min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2 ** (attempt - FREE_ATTEMPTS - 1));
 }
 
 const isRefusal = (error: unknown): boolean => error instanceof RateLimiterRes;
 
-export function createThrottle(db: mongo.Db, name: string): Throttle {
+export function createThrottle(db: mongo.Db, name: string, options: ThrottleOptions = {}): Throttle {
   // Indexes are created by createThrottleIndexes at start-up, not in the background by each limiter.
   const common = { storeClient: db, dbName: db.databaseName, disableIndexesCreation: true };
   const attempts = new RateLimiterMongo({ ...common, tableName: `throttle_${name}_attempts`, keyPrefix: '', points: 1e6, duration: COUNT_WINDOW_SECONDS });
@@ -52,6 +63,10 @@ export function createThrottle(db: mongo.Db, name: string): Throttle {
       const ipState = await ips.get(ip);
       if (ipState && ipState.consumedPoints >= IP_FAILURES) return 'throttled';
       const attempt = (await attempts.consume(key)).consumedPoints;
+      if (options.lockAfter !== undefined && attempt > options.lockAfter) {
+        await attempts.reward(key);
+        return 'locked';
+      }
       if (attempt <= FREE_ATTEMPTS) return 'allowed';
       try {
         await gate.consume(key);
