@@ -11,10 +11,31 @@ import { HttpError } from '../src/http/problem.ts';
 import { isFirstParty } from '../src/oidc/grants.ts';
 import { submitAbort } from './abort/route.ts';
 import { showConsent, submitConsent } from './consent/route.ts';
-import { loadInteraction } from './details.ts';
-import { showLogin, submitLogin, type LoginDeps } from './login/route.ts';
+import type { InteractionDeps } from './deps.ts';
+import { loadInteraction, type InteractionDetails } from './details.ts';
+import { finishEnrolment, restartEnrolment, startEnrolment, verifyEnrolment } from './enrolment/route.ts';
+import { showLogin, submitLogin } from './login/route.ts';
+import { resendCode, showSecondStep, submitCode } from './second-factor/route.ts';
+import { CODE_ONLY_REASONS } from '../src/oidc/policy.ts';
+import type { Pending } from '../src/auth/interaction-state.ts';
 
-export type InteractionDeps = LoginDeps;
+export type { InteractionDeps };
+
+/**
+ * The second step due in this interaction: after the password (kept server-side), or — when the session only needs
+ * its code again (inactivity, code validity, step-up, a factor to set up) — for the session's account.
+ */
+async function secondStep(deps: InteractionDeps, details: InteractionDetails): Promise<Pending | undefined> {
+  const pending = await deps.states.pending(details.uid);
+  if (pending) return pending;
+  const accountId = details.session?.accountId;
+  const reasons = details.prompt.reasons;
+  if (!accountId || reasons.length === 0 || !reasons.every((reason) => CODE_ONLY_REASONS.has(reason))) return undefined;
+  const activity = details.session?.uid ? await deps.sessionActivities.get(details.session.uid) : undefined;
+  const codeOnly: Pending = { accountId, amr: [], passwordAt: activity?.passwordAt ?? deps.now() };
+  await deps.states.setPending(details.uid, codeOnly);
+  return codeOnly;
+}
 
 export function createInteractionsRouter(deps: InteractionDeps): Router {
   const { provider, views } = deps;
@@ -25,18 +46,27 @@ export function createInteractionsRouter(deps: InteractionDeps): Router {
     const details = await loadInteraction(provider, ctx);
     const client = await provider.Client.find(String(details.params.client_id));
     if (!client) throw new HttpError(400, 'client_not_found', 'error.sessionExpired');
-    const locale = localeFor(ctx, { uiLocales: details.params.ui_locales });
     const clientName = client.clientName ?? client.clientId;
     switch (details.prompt.name) {
-      case 'login':
-        return showLogin(deps, ctx, details, locale, clientName);
+      case 'login': {
+        const pending = await secondStep(deps, details);
+        if (!pending) return showLogin(deps, ctx, details, localeFor(ctx, { uiLocales: details.params.ui_locales }), clientName);
+        const account = await deps.accounts.get(pending.accountId);
+        return showSecondStep(deps, ctx, details, pending, localeFor(ctx, { account: account?.locale, uiLocales: details.params.ui_locales }));
+      }
       case 'consent':
-        return showConsent(provider, views, ctx, details, locale, clientName, isFirstParty(client));
+        return showConsent(provider, views, ctx, details, localeFor(ctx, { uiLocales: details.params.ui_locales }), clientName, isFirstParty(client));
       default:
         throw new HttpError(400, 'unknown_prompt', 'error.sessionExpired');
     }
   });
   router.post('/login', submitLogin(deps));
+  router.post('/second-factor', submitCode(deps));
+  router.post('/second-factor/resend', resendCode(deps));
+  router.post('/enrol/start', startEnrolment(deps));
+  router.post('/enrol/verify', verifyEnrolment(deps));
+  router.post('/enrol/done', finishEnrolment(deps));
+  router.post('/enrol/restart', restartEnrolment(deps));
   router.post('/confirm', submitConsent(provider));
   router.post('/abort', submitAbort(provider));
   return router;

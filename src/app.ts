@@ -16,6 +16,8 @@ import { postAsGet } from './http/post-as-get.ts';
 import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { unauthorizedClientErrors } from './oidc/grant-errors.ts';
+import { smsAvailable } from './notify/sms.ts';
+import { recordActivity } from './oidc/activity.ts';
 import { createProvider } from './oidc/provider.ts';
 
 export function createApp(c: Container): Provider {
@@ -25,13 +27,34 @@ export function createApp(c: Container): Provider {
     clients: c.clients,
     accounts: c.models.Account,
     pages: createProviderPages(c.views, c.logger),
+    policy: {
+      loginContext: c.loginContext,
+      activity: (uid) => c.sessionActivities.get(uid),
+      now: c.now,
+      sessionMaxAge: c.config.sessionMaxAge,
+    },
   });
   provider.on('server_error', (_ctx, error) => c.logger.error({ err: error }, 'oidc server error'));
 
   const routers = [
     createHealthRouter(c.db),
     createAssetsRouter(ASSETS_DIR),
-    createInteractionsRouter({ provider, views: c.views, passwordLogin: c.passwordLogin, states: c.interactionStates }),
+    createInteractionsRouter({
+      provider,
+      views: c.views,
+      passwordLogin: c.passwordLogin,
+      states: c.interactionStates,
+      accounts: c.accounts,
+      organisations: c.organisations,
+      secondFactors: c.secondFactors,
+      loginContext: c.loginContext,
+      sessionActivities: c.sessionActivities,
+      notices: c.notices,
+      audit: c.audit,
+      box: c.box,
+      smsAvailable: smsAvailable(c.config),
+      now: c.now,
+    }),
   ];
   if (c.config.env !== 'production') routers.push(createDemoRpRouter({ issuer: c.config.issuer, views: c.views }));
   if (c.outbox) routers.push(createOutboxRouter(c.outbox, VIEWS_DIR));
@@ -41,6 +64,7 @@ export function createApp(c: Container): Provider {
   provider.use(errorHandler(c.views, c.logger));
   provider.use(httpsOnly(c.config.issuer, ['/healthz', '/readyz']));
   provider.use(unauthorizedClientErrors(provider.pathFor('token')));
+  provider.use(recordActivity(provider, c.sessionActivities));
   provider.use(postAsGet([provider.pathFor('authorization'), provider.pathFor('end_session')]));
   for (const router of routers) provider.use(router.routes()).use(router.allowedMethods());
   return provider;

@@ -7,11 +7,20 @@ import type { Connection, mongo } from 'mongoose';
 import type { Config } from '../config/schema.ts';
 import { createAccounts } from './accounts/accounts.ts';
 import { createAudit } from './accounts/audit.ts';
+import { createNotices } from './accounts/notices.ts';
 import { createOrganisations } from './accounts/organisations.ts';
 import { createInteractionStates } from './auth/interaction-state.ts';
 import { createPasswordLogin } from './auth/password-login.ts';
 import { createPasswordHasher } from './auth/password.ts';
 import { createThrottle } from './auth/throttle.ts';
+import { createRecoveryCodes } from './auth/recovery-codes.ts';
+import { createSecondFactors, LOCK_AFTER } from './auth/second-factors.ts';
+import { createSecretBox } from './auth/secret-box.ts';
+import { createSendCode } from './auth/send-code.ts';
+import { createSmsCodes } from './auth/sms-code.ts';
+import { createSmsSender } from './notify/sms.ts';
+import { createLoginContexts } from './auth/login-context.ts';
+import { createSessionActivities } from './auth/session-activity.ts';
 import { connectDatabase } from './db/connection.ts';
 import { bindModels, createIndexes } from './db/models/index.ts';
 import { startPurgeJob } from './db/purge.ts';
@@ -50,8 +59,25 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outbox, logger });
   const passwordThrottle = createThrottle(db, 'password');
   await passwordThrottle.createIndexes();
+  const box = createSecretBox(config.encryptionKey);
+  const codeThrottle = createThrottle(db, 'second_factor', { lockAfter: LOCK_AFTER });
+  await codeThrottle.createIndexes();
+  const smsCodes = createSmsCodes(models.SmsCode, db, box, now);
+  await smsCodes.createIndexes();
+  const smsSender = createSmsSender({ webhookUrl: config.smsWebhookUrl, secret: config.smsWebhookSecret, outbox, logger });
+  const secondFactors = createSecondFactors({
+    factors: models.SecondFactor,
+    enrolments: models.Enrolment,
+    recovery: createRecoveryCodes(models.RecoveryCode, box, now),
+    sms: smsCodes,
+    sendCode: createSendCode({ smsCodes, sender: smsSender, accounts: models.Account, appName: 'Poort' }),
+    box,
+    throttle: codeThrottle,
+    now,
+  });
   const stopPurge = options.purge ? startPurgeJob(db, logger) : () => undefined;
 
+  const renderer = createRenderer(VIEWS_DIR);
   return {
     config,
     logger,
@@ -63,13 +89,18 @@ export async function createContainer(config: Config, options: ContainerOptions 
     hasher,
     outbox,
     mailer,
-    renderer: createRenderer(VIEWS_DIR),
+    renderer,
+    notices: createNotices({ accounts: models.Account, mailer, renderer, logger, now }),
     views: createViews(VIEWS_DIR, { cache: config.env !== 'development' }),
     organisations: createOrganisations(models.Organisation),
     accounts: createAccounts({ accounts: models.Account, organisations: models.Organisation, hasher, audit }),
     clients: createClientStore(models.OidcClient),
     passwordLogin: createPasswordLogin({ accounts: models.Account, hasher, audit, throttle: passwordThrottle }),
     interactionStates: createInteractionStates(models.InteractionState),
+    secondFactors,
+    box,
+    sessionActivities: createSessionActivities(models.SessionActivity, now, config.sessionMaxAge),
+    loginContext: createLoginContexts({ accounts: models.Account, organisations: models.Organisation, factors: models.SecondFactor }),
     async close(): Promise<void> {
       stopPurge();
       await mailer.close();

@@ -1,22 +1,16 @@
 /** The login page: e-mail + password. GET shows it (via the interaction router), POST checks the password. */
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
 import { z } from 'zod';
-import { ACR, AMR } from '../../config/oidc.ts';
-import type { PasswordLogin } from '../../src/auth/password-login.ts';
-import type { InteractionStates } from '../../src/auth/interaction-state.ts';
+import { AMR } from '../../config/oidc.ts';
 import { readForm } from '../../src/http/body.ts';
 import { verifyCsrf } from '../../src/http/csrf.ts';
-import type { Views } from '../../src/http/views.ts';
 import type { Locale } from '../../src/i18n/index.ts';
-import { expectPrompt, finish, loadInteraction, redirectBack, type InteractionDetails } from '../details.ts';
+import { asksForMultiFactor } from '../../src/oidc/policy.ts';
+import { expectPrompt, loadInteraction, redirectBack, type InteractionDetails } from '../details.ts';
+import type { InteractionDeps } from '../deps.ts';
+import { finishLogin } from '../second-factor/finish.ts';
 
-export interface LoginDeps {
-  provider: Provider;
-  views: Views;
-  passwordLogin: PasswordLogin;
-  states: InteractionStates;
-}
+export type LoginDeps = InteractionDeps;
 
 const loginForm = z.object({
   email: z.string().trim().min(1).max(320),
@@ -58,8 +52,16 @@ export function submitLogin(deps: LoginDeps) {
       redirectBack(ctx, details.uid);
       return;
     }
-    await finish(deps.provider, ctx, {
-      login: { accountId: result.account._id, acr: ACR.password, amr: [AMR.password], remember: true },
-    });
+    const pending = { accountId: result.account._id, amr: [AMR.password], passwordAt: deps.now() };
+    const context = await deps.loginContext(result.account._id);
+    const secondStep = context && context.twoFactor !== 'off'
+      && (context.hasSecondFactor || context.twoFactor === 'required' || asksForMultiFactor(details.params));
+    if (secondStep) {
+      // The password is right but the login is not done: the code (or the set-up of a factor) comes next.
+      await deps.states.setPending(details.uid, pending);
+      redirectBack(ctx, details.uid);
+      return;
+    }
+    await finishLogin(deps, ctx, details.uid, pending);
   };
 }

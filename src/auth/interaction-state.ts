@@ -1,5 +1,7 @@
 /** Server-side state of a browser interaction (keyed by its uid, with an expiry): the post/redirect/get message. */
-import type { InteractionState, InteractionStateModel } from '../db/models/interaction-state.ts';
+import type { InteractionState, InteractionStateModel, Pending } from '../db/models/interaction-state.ts';
+
+export type { Pending };
 
 export type Flash = NonNullable<InteractionState['flash']>;
 
@@ -7,6 +9,12 @@ export interface InteractionStates {
   setFlash(uid: string, flash: Flash, ttlSeconds?: number): Promise<void>;
   /** Returns the message once and clears it (one atomic operation). */
   takeFlash(uid: string): Promise<Flash | undefined>;
+  /** The account whose second factor is due in this interaction, if any. */
+  pending(uid: string): Promise<Pending | undefined>;
+  setPending(uid: string, pending: Pending, ttlSeconds?: number): Promise<void>;
+  updatePending(uid: string, changes: Partial<Omit<Pending, 'accountId'>>): Promise<void>;
+  /** Ends the pending state (after the login finished). */
+  clearPending(uid: string): Promise<void>;
 }
 
 export function createInteractionStates(model: InteractionStateModel): InteractionStates {
@@ -20,6 +28,22 @@ export function createInteractionStates(model: InteractionStateModel): Interacti
         { $unset: { flash: 1 } },
       ).lean<InteractionState>().exec();
       return before?.flash ?? undefined;
+    },
+    async pending(uid) {
+      const state = await model.findOne({ _id: uid, expiresAt: { $gt: new Date() } }, { pending: 1 }).lean<InteractionState>().exec();
+      return state?.pending?.accountId ? state.pending : undefined;
+    },
+    async setPending(uid, pending, ttlSeconds = 3600) {
+      await model.updateOne({ _id: uid }, { $set: { pending, expiresAt: new Date(Date.now() + ttlSeconds * 1000) } }, { upsert: true });
+    },
+    async updatePending(uid, changes) {
+      const set = Object.fromEntries(Object.entries(changes).map(([key, value]) => [`pending.${key}`, value]));
+      const unset = Object.fromEntries(Object.entries(changes).filter(([, value]) => value === undefined).map(([key]) => [`pending.${key}`, 1]));
+      for (const key of Object.keys(unset)) delete set[key];
+      await model.updateOne({ _id: uid, 'pending.accountId': { $exists: true } }, { ...(Object.keys(set).length ? { $set: set } : {}), ...(Object.keys(unset).length ? { $unset: unset } : {}) });
+    },
+    async clearPending(uid) {
+      await model.updateOne({ _id: uid }, { $unset: { pending: 1 } });
     },
   };
 }

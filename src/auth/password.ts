@@ -48,12 +48,14 @@ export interface PasswordHasher {
 }
 
 export async function createPasswordHasher(): Promise<PasswordHasher> {
-  const dummy = await argon2.hash(randomBytes(32).toString('base64'), ARGON2_PARAMS);
+  // Hashed in the background (argon2 runs on the thread pool) so start-up does not wait for it.
+  const dummy = argon2.hash(randomBytes(32).toString('base64'), ARGON2_PARAMS);
+  dummy.catch(() => undefined); // a failure surfaces in verify, not as an unhandled rejection
   return {
     async verify(hash, password) {
       if (Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES * 4) return false;
       try {
-        const ok = await argon2.verify(hash ?? dummy, normalisePassword(password));
+        const ok = await argon2.verify(hash ?? (await dummy), normalisePassword(password));
         return ok && hash !== undefined;
       } catch {
         return false;

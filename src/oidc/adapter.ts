@@ -3,11 +3,11 @@
  *
  * - The payload is stored as a JSON string: oidc-provider payloads carry keys with dots (client ids, resource URLs),
  *   which a strict schema or older servers reject; queries only ever use the top-level fields beside it.
- * - Expiry is enforced in every query (`expiresAt > now`); the purge job deletes what has expired (the MongoDB
- *   stand-in accepts TTL indexes but never enforces them).
- * - `consume` is one conditional update. oidc-provider checks `consumed` and only later calls `consume`, so two
+ * - Expiry is enforced on every read (`expiresAt > now`, checked in code for lookups by id); the purge job deletes
+ *   what has expired (the MongoDB stand-in accepts TTL indexes but never enforces them).
+ * - `consume` is one atomic update. oidc-provider checks `consumed` and only later calls `consume`, so two
  *   parallel redemptions of one authorization code or refresh token could both pass that check: the loser here finds
- *   nothing to modify, revokes the whole grant (a replay) and gets `invalid_grant`.
+ *   it already consumed, revokes the whole grant (a replay) and gets `invalid_grant`.
  * - Clients come from Poort's own `clients` collection (see client-store.ts), read-only.
  */
 import type { mongo } from 'mongoose';
@@ -52,6 +52,10 @@ function live(): { $or: object[] } {
   return { $or: [{ expiresAt: { $gt: new Date() } }, { expiresAt: { $exists: false } }] };
 }
 
+function isExpired(entry: StoredEntry): boolean {
+  return entry.expiresAt !== undefined && entry.expiresAt.getTime() <= Date.now();
+}
+
 function toPayload(entry: StoredEntry | null): AdapterPayload | undefined {
   if (!entry) return undefined;
   const payload = JSON.parse(entry.payload) as AdapterPayload;
@@ -78,7 +82,10 @@ class MongoAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return toPayload(await this.collection.findOne({ _id: id, ...live() }));
+    // By `_id` alone, expiry checked here: the MongoDB stand-in uses an index only when the filter has exactly the
+    // index's keys, so adding the expiry condition to the filter made every lookup a collection scan.
+    const entry = await this.collection.findOne({ _id: id });
+    return entry && !isExpired(entry) ? toPayload(entry) : undefined;
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -99,14 +106,15 @@ class MongoAdapter implements Adapter {
 
   async consume(id: string): Promise<void> {
     const now = Math.floor(Date.now() / 1000);
-    const won = await this.collection.findOneAndUpdate(
-      { _id: id, consumed: { $exists: false } },
-      { $set: { consumed: now } },
-      { projection: { grantId: 1 } },
+    // One atomic update keyed by `_id` only (see find): `$min` sets `consumed` when it is missing and never moves
+    // it later; the document as it was before tells whether this call was the first.
+    const before = await this.collection.findOneAndUpdate(
+      { _id: id },
+      { $min: { consumed: now } },
+      { projection: { grantId: 1, consumed: 1 }, returnDocument: 'before' },
     );
-    if (won) return;
-    const entry = await this.collection.findOne({ _id: id }, { projection: { grantId: 1 } });
-    if (entry?.grantId) await revokeGrant(this.db, entry.grantId);
+    if (before && before.consumed === undefined) return;
+    if (before?.grantId) await revokeGrant(this.db, before.grantId);
     throw new errors.InvalidGrant('grant already used');
   }
 }
@@ -138,11 +146,12 @@ export function createAdapterFactory(db: mongo.Db, clients: ClientStore): (name:
 
 /** Indexes: lookups by uid (Session, NOT unique), grantId, userCode, and a TTL on expiresAt for real MongoDB. */
 export async function createOidcIndexes(db: mongo.Db): Promise<void> {
-  for (const model of OIDC_MODELS) {
+  // All at once: one round trip of waiting at start-up instead of one per index.
+  await Promise.all(OIDC_MODELS.map(async (model) => {
     const collection = oidcCollection(db, model);
     await collection.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 });
     if (model === 'Session') await collection.createIndex({ uid: 1 });
     if (GRANT_BOUND.includes(model)) await collection.createIndex({ grantId: 1 });
     if (model === 'DeviceCode') await collection.createIndex({ userCode: 1 });
-  }
+  }));
 }

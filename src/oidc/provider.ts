@@ -11,7 +11,7 @@ import { createAdapterFactory } from './adapter.ts';
 import { secretMatches, type ClientStore } from './client-store.ts';
 import { createFindAccount } from './find-account.ts';
 import { loadExistingGrant } from './grants.ts';
-import { createInteractionPolicy } from './policy.ts';
+import { createInteractionPolicy, type PolicyDeps } from './policy.ts';
 
 export interface ProviderPages {
   renderError: NonNullable<Configuration['renderError']>;
@@ -25,9 +25,10 @@ export interface ProviderDeps {
   clients: ClientStore;
   accounts: AccountModel;
   pages: ProviderPages;
+  policy: PolicyDeps;
 }
 
-export function createProvider({ config, db, clients, accounts, pages }: ProviderDeps): Provider {
+export function createProvider({ config, db, clients, accounts, pages, policy }: ProviderDeps): Provider {
   const secure = config.issuer.startsWith('https://');
   const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, signed: true, secure };
   const configuration: Configuration = {
@@ -75,9 +76,7 @@ export function createProvider({ config, db, clients, accounts, pages }: Provide
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
-      policy: createInteractionPolicy({
-        organisationOfAccount: async (id) => (await accounts.findById(id, { organisationId: 1 }).lean().exec())?.organisationId,
-      }),
+      policy: createInteractionPolicy(policy),
     },
     loadExistingGrant,
     renderError: pages.renderError,

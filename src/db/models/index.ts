@@ -5,6 +5,11 @@ import { auditEventModel } from './audit-event.ts';
 import { oidcClientModel } from './client.ts';
 import { interactionStateModel } from './interaction-state.ts';
 import { organisationModel } from './organisation.ts';
+import { enrolmentModel } from './enrolment.ts';
+import { recoveryCodeModel } from './recovery-code.ts';
+import { secondFactorModel } from './second-factor.ts';
+import { sessionActivityModel } from './session-activity.ts';
+import { smsCodeModel } from './sms-code.ts';
 
 export function bindModels(db: Connection) {
   return {
@@ -13,6 +18,11 @@ export function bindModels(db: Connection) {
     OidcClient: oidcClientModel(db),
     AuditEvent: auditEventModel(db),
     InteractionState: interactionStateModel(db),
+    SecondFactor: secondFactorModel(db),
+    RecoveryCode: recoveryCodeModel(db),
+    SmsCode: smsCodeModel(db),
+    Enrolment: enrolmentModel(db),
+    SessionActivity: sessionActivityModel(db),
   };
 }
 

@@ -1,0 +1,22 @@
+/** Phone numbers: parsed with libphonenumber-js into E.164 (national numbers taken as Dutch), shown masked. */
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+
+export const DEFAULT_COUNTRY = 'NL';
+
+/** E.164 form of a mobile (or fixed-or-mobile) number, or null when it is not a valid number. */
+export function normalisePhone(input: string): string | null {
+  if (input.length > 40) return null;
+  const parsed = parsePhoneNumberFromString(input.trim(), DEFAULT_COUNTRY);
+  if (!parsed?.isValid()) return null;
+  const type = parsed.getType();
+  if (type !== undefined && type !== 'MOBILE' && type !== 'FIXED_LINE_OR_MOBILE') return null;
+  return parsed.number;
+}
+
+/** `+31 6 •••• ••78`: enough to recognise one's own number, not enough to learn it. */
+export function maskPhone(e164: string): string {
+  const country = parsePhoneNumberFromString(e164)?.countryCallingCode;
+  const rest = country ? e164.slice(country.length + 1) : e164.slice(1);
+  const visible = rest.slice(-2);
+  return `+${country ?? ''} ${'•'.repeat(Math.max(rest.length - 2, 0))}${visible}`;
+}

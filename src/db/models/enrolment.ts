@@ -1,0 +1,33 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import { SECOND_FACTOR_METHODS, type SecondFactorMethod } from './organisation.ts';
+
+/**
+ * A second factor being set up: kept server-side with an expiry until its first code verifies, then it becomes the
+ * account's SecondFactor. `_id` is random and travels in the enrolment page's form, never the secret itself.
+ */
+export interface Enrolment {
+  _id: string;
+  accountId: string;
+  method: SecondFactorMethod;
+  totpSecret?: string;
+  phone?: string;
+  expiresAt: Date;
+}
+
+const schema = new Schema<Enrolment>(
+  {
+    _id: { type: String, required: true },
+    accountId: { type: String, required: true },
+    method: { type: String, enum: SECOND_FACTOR_METHODS, required: true },
+    totpSecret: { type: String },
+    phone: { type: String },
+    expiresAt: { type: Date, required: true },
+  },
+  { collection: 'enrolments', versionKey: false },
+);
+schema.index({ accountId: 1 });
+schema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+
+export type EnrolmentModel = Model<Enrolment>;
+export const enrolmentModel = (db: Connection): EnrolmentModel =>
+  db.models.Enrolment as EnrolmentModel | undefined ?? db.model<Enrolment>('Enrolment', schema);
