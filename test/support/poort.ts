@@ -2,7 +2,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../config/load.ts';
-import { createLogger } from '../../src/log.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { testDatabaseUri } from './database.ts';
 
@@ -19,7 +19,7 @@ export interface TestPoort extends RunningServer {
 }
 
 /** `env` holds extra configuration as environment strings, exactly as an operator would write them. */
-export async function startPoort(tag: string, env: Record<string, string> = {}, options: { now?: () => Date } = {}): Promise<TestPoort> {
+export async function startPoort(tag: string, env: Record<string, string> = {}, options: { now?: () => Date; logger?: Logger } = {}): Promise<TestPoort> {
   const port = await freePort();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -29,7 +29,8 @@ export async function startPoort(tag: string, env: Record<string, string> = {}, 
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const running = await startServer(config, { logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), now: options.now });
+  const logger = options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const running = await startServer(config, { logger, now: options.now });
   return { ...running, issuer: config.issuer };
 }
 

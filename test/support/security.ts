@@ -3,13 +3,10 @@
  * verdict a person sees, check error pages for leaks, and capture a Poort's log output.
  */
 import { Writable } from 'node:stream';
-import { loadConfig } from '../../config/load.ts';
 import { en } from '../../src/i18n/en.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
-import { startServer } from '../../src/server.ts';
 import { Agent, inputValue, type Page } from './browser.ts';
-import { testDatabaseUri } from './database.ts';
-import { freePort, type Tenant, type TestPoort } from './poort.ts';
+import { startPoort, type Tenant, type TestPoort } from './poort.ts';
 import { authorizationRequest, discover, oidc, type AuthRequest } from './rp.ts';
 
 export interface OpenLogin {
@@ -116,16 +113,7 @@ export function captureLog(level = 'debug'): { logger: Logger; text(): string } 
 
 /** Like startPoort, but logging through `logger` (e.g. captureLog's) at `level`. */
 export async function startLoggedPoort(tag: string, logger: Logger, level = 'debug'): Promise<TestPoort> {
-  const port = await freePort();
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: String(port),
-    ISSUER: `http://127.0.0.1:${port}`,
-    MONGODB_URI: testDatabaseUri(tag),
-    LOG_LEVEL: level,
-  });
-  const running = await startServer(config, { logger });
-  return { ...running, issuer: config.issuer };
+  return startPoort(tag, { LOG_LEVEL: level }, { logger });
 }
 
 /**
