@@ -3,6 +3,7 @@
  * run before its own routes.
  */
 import type Provider from 'oidc-provider';
+import { createAccountRouter } from '../interactions/account/router.ts';
 import { createInteractionsRouter } from '../interactions/router.ts';
 import { createProviderPages } from '../interactions/logout/pages.ts';
 import { ASSETS_DIR, VIEWS_DIR, type Container } from './container.ts';
@@ -54,6 +55,11 @@ export function createApp(c: Container): Provider {
       box: c.box,
       smsAvailable: smsAvailable(c.config),
       now: c.now,
+    }),
+    createAccountRouter({
+      provider, views: c.views, passwordLogin: c.passwordLogin, accounts: c.accounts, organisations: c.organisations, secondFactors: c.secondFactors,
+      loginContext: c.loginContext, sessionActivities: c.sessionActivities, notices: c.notices, audit: c.audit, smsAvailable: smsAvailable(c.config),
+      now: c.now, flows: c.accountFlows, passwordChange: c.passwordChange, sessionMaxAge: c.config.sessionMaxAge,
     }),
   ];
   if (c.config.env !== 'production') routers.push(createDemoRpRouter({ issuer: c.config.issuer, views: c.views }));

@@ -6,9 +6,12 @@ import { fileURLToPath } from 'node:url';
 import type { Connection, mongo } from 'mongoose';
 import type { Config } from '../config/schema.ts';
 import { createAccounts } from './accounts/accounts.ts';
+import { createPasswordChange } from './accounts/password-change.ts';
 import { createAudit } from './accounts/audit.ts';
 import { createNotices } from './accounts/notices.ts';
 import { createOrganisations } from './accounts/organisations.ts';
+import { createTwoFactorReset } from './accounts/two-factor-reset.ts';
+import { createAccountFlows } from './auth/account-flow.ts';
 import { createInteractionStates } from './auth/interaction-state.ts';
 import { createPasswordLogin } from './auth/password-login.ts';
 import { createPasswordHasher } from './auth/password.ts';
@@ -29,6 +32,7 @@ import { createLogger, type Logger } from './log.ts';
 import { createMailer } from './notify/mailer.ts';
 import { createOutbox, type Outbox } from './notify/outbox.ts';
 import { createRenderer } from './notify/render.ts';
+import { endSessionsOf } from './oidc/account-sessions.ts';
 import { createOidcIndexes } from './oidc/adapter.ts';
 import { createClientStore } from './oidc/client-store.ts';
 
@@ -70,7 +74,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     enrolments: models.Enrolment,
     recovery: createRecoveryCodes(models.RecoveryCode, box, now),
     sms: smsCodes,
-    sendCode: createSendCode({ smsCodes, sender: smsSender, accounts: models.Account, appName: 'Poort' }),
+    sendCode: createSendCode({ smsCodes, sender: smsSender, accounts: models.Account, appName: 'Poort', logger }),
     box,
     throttle: codeThrottle,
     now,
@@ -78,6 +82,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const stopPurge = options.purge ? startPurgeJob(db, logger) : () => undefined;
 
   const renderer = createRenderer(VIEWS_DIR);
+  const notices = createNotices({ accounts: models.Account, mailer, renderer, logger, now });
+  const sessionActivities = createSessionActivities(models.SessionActivity, now, config.sessionMaxAge);
   return {
     config,
     logger,
@@ -90,16 +96,25 @@ export async function createContainer(config: Config, options: ContainerOptions 
     outbox,
     mailer,
     renderer,
-    notices: createNotices({ accounts: models.Account, mailer, renderer, logger, now }),
+    notices,
     views: createViews(VIEWS_DIR, { cache: config.env !== 'development' }),
-    organisations: createOrganisations(models.Organisation),
+    organisations: createOrganisations(models.Organisation, audit),
     accounts: createAccounts({ accounts: models.Account, organisations: models.Organisation, hasher, audit }),
     clients: createClientStore(models.OidcClient),
     passwordLogin: createPasswordLogin({ accounts: models.Account, hasher, audit, throttle: passwordThrottle }),
     interactionStates: createInteractionStates(models.InteractionState),
     secondFactors,
     box,
-    sessionActivities: createSessionActivities(models.SessionActivity, now, config.sessionMaxAge),
+    sessionActivities,
+    /** The second-factor reset by an operator or a manager (CLI, admin API). */
+    resetTwoFactor: createTwoFactorReset({
+      accounts: models.Account, secondFactors, endSessions: (accountId) => endSessionsOf(db, accountId), sessionActivities, audit, notices,
+    }),
+    /** The account security page: its per-session state, and the password change. */
+    accountFlows: createAccountFlows(models.AccountFlow, box, now),
+    passwordChange: createPasswordChange({
+      accounts: models.Account, hasher, endSessions: (accountId, keep) => endSessionsOf(db, accountId, keep), sessionActivities, now,
+    }),
     loginContext: createLoginContexts({ accounts: models.Account, organisations: models.Organisation, factors: models.SecondFactor }),
     async close(): Promise<void> {
       stopPurge();

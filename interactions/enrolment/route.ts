@@ -9,7 +9,7 @@ import { normalisePhone } from '../../src/auth/phone.ts';
 import type { Pending } from '../../src/auth/interaction-state.ts';
 import { readForm } from '../../src/http/body.ts';
 import { verifyCsrf } from '../../src/http/csrf.ts';
-import type { Locale } from '../../src/i18n/index.ts';
+import { translator, type Locale } from '../../src/i18n/index.ts';
 import { expectPrompt, loadInteraction, redirectBack, type InteractionDetails } from '../details.ts';
 import type { InteractionDeps } from '../deps.ts';
 import { finishLogin } from '../second-factor/finish.ts';
@@ -67,7 +67,9 @@ export function startEnrolment(deps: InteractionDeps) {
       return redirectBack(ctx, details.uid);
     }
     const started = await deps.secondFactors.startEnrolment(pending.accountId, parsed.data.method, { phone, ...(await enrolmentLabels(deps, pending.accountId)) });
-    if (started === 'throttled') await deps.states.setFlash(details.uid, { error: 'code.resendThrottled' });
+    if (started === 'throttled' || started === 'failed') {
+      await deps.states.setFlash(details.uid, { error: started === 'throttled' ? 'code.resendThrottled' : 'code.sendFailed' });
+    }
     else await deps.states.updatePending(details.uid, { enrolmentId: started.enrolmentId });
     redirectBack(ctx, details.uid);
   };
@@ -77,7 +79,8 @@ export function verifyEnrolment(deps: InteractionDeps) {
   return async (ctx: Context): Promise<void> => {
     const { details, form, pending } = await begin(deps, ctx);
     const parsed = verifyForm.safeParse(form);
-    const organisationId = (await deps.accounts.get(pending.accountId))?.organisationId ?? '';
+    const account = await deps.accounts.get(pending.accountId);
+    const organisationId = account?.organisationId ?? '';
     const result = parsed.success && pending.enrolmentId
       ? await deps.secondFactors.completeEnrolment(pending.accountId, organisationId, pending.enrolmentId, parsed.data.code, ctx.ip)
       : { ok: false as const, reason: 'invalid' as const };
@@ -87,7 +90,8 @@ export function verifyEnrolment(deps: InteractionDeps) {
     }
     const amr = result.method === 'totp' ? 'otp' : 'sms';
     await deps.audit.record({ type: 'two_factor.enabled', organisationId, actorId: pending.accountId, targetId: pending.accountId, ip: ctx.ip, data: { method: result.method } });
-    await deps.notices.send(pending.accountId, 'twoFactorEnabled', { method: result.method });
+    // The notice names the method in the person's language, not by its internal name.
+    await deps.notices.send(pending.accountId, 'twoFactorEnabled', { method: translator(account?.locale ?? 'en')(`method.${result.method}`) });
     if (result.recoveryCodes.length === 0) return finishLogin(deps, ctx, details.uid, pending, amr);
     const sealed = deps.box.seal(Buffer.from(JSON.stringify(result.recoveryCodes)), codesContext(details.uid));
     await deps.states.updatePending(details.uid, { enrolmentId: undefined, recoveryCodes: sealed, verified: amr });

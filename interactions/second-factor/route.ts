@@ -43,6 +43,7 @@ export async function showSecondStep(deps: InteractionDeps, ctx: Context, detail
     const sent = await deps.secondFactors.challenge(pending.accountId, smsPurpose(uid));
     await deps.states.updatePending(uid, { smsSent: true });
     if (sent === 'throttled') info = 'code.resendThrottled';
+    if (sent === 'failed') info = 'code.sendFailed';
   }
   const flash = await deps.states.takeFlash(uid);
   deps.views.render(ctx, recovery ? 'second-factor/recovery' : 'second-factor/code', locale, {
@@ -91,7 +92,8 @@ export function resendCode(deps: InteractionDeps) {
     verifyCsrf(ctx, await readForm(ctx));
     const pending = await requirePending(deps, details.uid);
     const sent = await deps.secondFactors.challenge(pending.accountId, smsPurpose(details.uid));
-    await deps.states.setFlash(details.uid, sent === 'throttled' ? { error: 'code.resendThrottled' } : { info: 'code.resent' });
+    const message = { throttled: { error: 'code.resendThrottled' }, failed: { error: 'code.sendFailed' }, sent: { info: 'code.resent' }, none: {} }[sent];
+    await deps.states.setFlash(details.uid, message);
     back(ctx, details.uid, false);
   };
 }

@@ -1,14 +1,92 @@
 /** Organisation use cases. */
 import { randomUUID } from 'node:crypto';
-import type { Organisation, OrganisationModel, TwoFactorPolicy } from '../db/models/organisation.ts';
+import {
+  SECOND_FACTOR_METHODS, TWO_FACTOR_POLICIES,
+  type Organisation, type OrganisationModel, type SecondFactorMethod, type TwoFactorPolicy,
+} from '../db/models/organisation.ts';
+import type { Audit } from './audit.ts';
+
+/** Bounds of the policy's durations, in seconds (DESIGN §4, §6). */
+export const POLICY_LIMITS = {
+  codeValidity: { min: 5 * 60, max: 12 * 3600 },
+  inactivityTimeout: { min: 5 * 60, max: 24 * 3600 },
+} as const;
+
+/** An organisation's second-factor policy as operators and the admin API see it. Durations in seconds. */
+export interface OrganisationPolicy {
+  id: string;
+  name: string;
+  twoFactor: TwoFactorPolicy;
+  allowedMethods: SecondFactorMethod[];
+  codeValidityChoices: number[];
+  codeValidityDefault: number;
+  inactivityTimeout: number;
+}
+
+export type PolicyChange = Partial<Omit<OrganisationPolicy, 'id' | 'name'>>;
+type PolicyField = keyof PolicyChange;
+
+/** A policy that cannot be: `field` names what is wrong. */
+export class PolicyError extends Error {
+  readonly field: PolicyField | 'organisation';
+  constructor(field: PolicyField | 'organisation', message: string) {
+    super(message);
+    this.name = 'PolicyError';
+    this.field = field;
+  }
+}
 
 export interface Organisations {
   create(input: { name: string; twoFactor?: TwoFactorPolicy }): Promise<Organisation>;
   get(id: string): Promise<Organisation | undefined>;
   findByName(name: string): Promise<Organisation | undefined>;
+  /**
+   * Changes the second-factor policy (only the given fields). Never locks anyone out: going to `required` sends
+   * accounts without a factor through enrolment at their next login; a method no longer allowed keeps working for
+   * those who have it; a chosen code validity no longer offered falls back to the default.
+   */
+  updatePolicy(id: string, change: PolicyChange, actor?: { id?: string; ip?: string }): Promise<OrganisationPolicy>;
 }
 
-export function createOrganisations(model: OrganisationModel): Organisations {
+export function policyOf(org: Organisation): OrganisationPolicy {
+  return {
+    id: org._id,
+    name: org.name,
+    twoFactor: org.twoFactor,
+    allowedMethods: [...org.allowedMethods],
+    codeValidityChoices: [...org.codeValidityChoices],
+    codeValidityDefault: org.codeValidityDefault,
+    inactivityTimeout: org.inactivityTimeout,
+  };
+}
+
+const within = (value: number, limits: { min: number; max: number }): boolean =>
+  Number.isInteger(value) && value >= limits.min && value <= limits.max;
+
+/** The policy after `change`, checked as a whole (the default must be one of the choices, whichever changed). */
+export function checkedPolicy(current: OrganisationPolicy, change: PolicyChange): OrganisationPolicy {
+  const next = { ...current, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) } as OrganisationPolicy;
+  if (!TWO_FACTOR_POLICIES.includes(next.twoFactor)) throw new PolicyError('twoFactor', `must be one of ${TWO_FACTOR_POLICIES.join(', ')}`);
+  next.allowedMethods = SECOND_FACTOR_METHODS.filter((m) => next.allowedMethods.includes(m));
+  if (next.allowedMethods.length === 0 || change.allowedMethods?.some((m) => !SECOND_FACTOR_METHODS.includes(m))) {
+    throw new PolicyError('allowedMethods', `must be one or more of ${SECOND_FACTOR_METHODS.join(', ')}`);
+  }
+  const { min, max } = POLICY_LIMITS.codeValidity;
+  next.codeValidityChoices = [...new Set(next.codeValidityChoices)].sort((a, b) => a - b);
+  if (next.codeValidityChoices.length === 0 || !next.codeValidityChoices.every((c) => within(c, POLICY_LIMITS.codeValidity))) {
+    throw new PolicyError('codeValidityChoices', `each choice must be between ${min / 60} minutes and ${max / 3600} hours`);
+  }
+  if (!next.codeValidityChoices.includes(next.codeValidityDefault)) {
+    throw new PolicyError('codeValidityDefault', `must be one of the code validity choices (${next.codeValidityChoices.join(', ')} seconds)`);
+  }
+  if (!within(next.inactivityTimeout, POLICY_LIMITS.inactivityTimeout)) {
+    const limits = POLICY_LIMITS.inactivityTimeout;
+    throw new PolicyError('inactivityTimeout', `must be between ${limits.min / 60} minutes and ${limits.max / 3600} hours`);
+  }
+  return next;
+}
+
+export function createOrganisations(model: OrganisationModel, audit?: Audit): Organisations {
   return {
     async create({ name, twoFactor = 'optional' }) {
       const created = await model.create({ _id: randomUUID(), name, twoFactor });
@@ -19,6 +97,27 @@ export function createOrganisations(model: OrganisationModel): Organisations {
     },
     async findByName(name) {
       return (await model.findOne({ name }).lean<Organisation>().exec()) ?? undefined;
+    },
+    async updatePolicy(id, change, actor) {
+      // Checked against the stored policy and written only if nobody changed it meanwhile (compare-and-set on
+      // updatedAt), so two concurrent changes can never combine into a policy that fails the checks.
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const current = await model.findById(id).lean<Organisation>().exec();
+        if (!current) throw new PolicyError('organisation', 'organisation not found');
+        const next = checkedPolicy(policyOf(current), change);
+        const { id: _id, name: _name, ...fields } = next;
+        const written = await model.updateOne({ _id: id, updatedAt: current.updatedAt }, { $set: fields }, { runValidators: true });
+        if (written.matchedCount === 0) continue;
+        await audit?.record({
+          type: 'organisation.policy_changed', organisationId: id, actorId: actor?.id, targetId: id, ip: actor?.ip,
+          data: {
+            twoFactor: next.twoFactor, allowedMethods: next.allowedMethods.join(','), codeValidityChoices: next.codeValidityChoices.join(','),
+            codeValidityDefault: next.codeValidityDefault, inactivityTimeout: next.inactivityTimeout,
+          },
+        });
+        return next;
+      }
+      throw new PolicyError('organisation', 'the policy kept changing meanwhile; try again');
     },
   };
 }

@@ -15,6 +15,11 @@ export type PasswordLoginResult =
 
 export interface PasswordLogin {
   attempt(input: { organisationId: string; email: string; password: string; ip: string }): Promise<PasswordLoginResult>;
+  /**
+   * Checks the password of a person who is already logged in (the account page asks it again before a change).
+   * Throttled under the same key as the login, so the page gives an attacker no extra guesses.
+   */
+  verifyPassword(accountId: string, password: string, ip: string): Promise<'ok' | 'failed' | 'throttled'>;
 }
 
 export function createPasswordLogin(deps: { accounts: AccountModel; hasher: PasswordHasher; throttle: Throttle; audit: Audit }): PasswordLogin {
@@ -43,6 +48,19 @@ export function createPasswordLogin(deps: { accounts: AccountModel; hasher: Pass
       }
       await audit.record({ type: 'login.password', organisationId, actorId: account._id, targetId: account._id, ip });
       return { outcome: 'ok', account };
+    },
+    async verifyPassword(accountId, password, ip) {
+      const account = await accounts.findById(accountId).lean<Account>().exec();
+      const key = account ? `${account.organisationId}:${account.email}` : `account:${accountId}`;
+      if ((await throttle.begin(key, ip)) === 'throttled') return 'throttled';
+      const ok = await hasher.verify(account?.status === 'active' ? account.passwordHash : undefined, password);
+      if (!ok) {
+        await throttle.failed(key, ip);
+        await audit.record({ type: 'password.check_failed', organisationId: account?.organisationId, actorId: accountId, targetId: accountId, ip });
+        return 'failed';
+      }
+      await throttle.succeeded(key);
+      return 'ok';
     },
   };
 }

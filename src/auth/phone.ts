@@ -6,8 +6,9 @@ export const DEFAULT_COUNTRY = 'NL';
 /** E.164 form of a mobile (or fixed-or-mobile) number, or null when it is not a valid number. */
 export function normalisePhone(input: string): string | null {
   if (input.length > 40) return null;
-  const parsed = parsePhoneNumberFromString(input.trim(), DEFAULT_COUNTRY);
-  if (!parsed?.isValid()) return null;
+  // The whole input must be the number (no text around it, no extension): a typo is refused, not guessed at.
+  const parsed = parsePhoneNumberFromString(input.trim(), { defaultCountry: DEFAULT_COUNTRY, extract: false });
+  if (!parsed?.isValid() || parsed.ext) return null;
   const type = parsed.getType();
   if (type !== undefined && type !== 'MOBILE' && type !== 'FIXED_LINE_OR_MOBILE') return null;
   return parsed.number;

@@ -35,8 +35,11 @@ export interface EnrolmentView {
   phoneMasked?: string;
 }
 
+export type SendOutcome = 'sent' | 'throttled' | 'failed';
+
 export interface SendCode {
-  (accountId: string, phone: string, purpose: string): Promise<'sent' | 'throttled'>;
+  /** 'failed': the SMS gateway did not take the message (logged); the person may try again. */
+  (accountId: string, phone: string, purpose: string): Promise<SendOutcome>;
 }
 
 export interface SecondFactorsDeps {
@@ -92,7 +95,7 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
     },
 
     /** Sends a code when the account's factor is SMS; an app needs nothing. */
-    async challenge(accountId: string, purpose: string): Promise<'sent' | 'throttled' | 'none'> {
+    async challenge(accountId: string, purpose: string): Promise<SendOutcome | 'none'> {
       const factor = await factors.findById(accountId).lean<SecondFactor>().exec();
       if (factor?.method !== 'sms' || !factor.phone) return 'none';
       return deps.sendCode(accountId, factor.phone, purpose);
@@ -118,7 +121,7 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
     },
 
     /** Starts setting up a factor (a new one, or replacing the current one): nothing changes until the code is right. */
-    async startEnrolment(accountId: string, method: SecondFactorMethod, opts: { phone?: string; issuer: string; label: string }): Promise<EnrolmentView | 'throttled'> {
+    async startEnrolment(accountId: string, method: SecondFactorMethod, opts: { phone?: string; issuer: string; label: string }): Promise<EnrolmentView | 'throttled' | 'failed'> {
       const enrolmentId = randomUUID();
       const expiresAt = new Date(now().getTime() + ENROLMENT_TTL_SECONDS * 1000);
       if (method === 'totp') {
@@ -128,7 +131,7 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
       }
       if (!opts.phone) throw new Error('an SMS factor needs a phone number');
       const sent = await deps.sendCode(accountId, opts.phone, `enrol:${enrolmentId}`);
-      if (sent === 'throttled') return 'throttled';
+      if (sent !== 'sent') return sent;
       await enrolments.create({ _id: enrolmentId, accountId, method, phone: opts.phone, expiresAt });
       return { enrolmentId, method, phoneMasked: maskPhone(opts.phone) };
     },

@@ -5,11 +5,12 @@
 import type { ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import { generateJwks } from '../../config/load.ts';
-import type { Config } from '../../config/schema.ts';
+import { duration, type Config } from '../../config/schema.ts';
 import { emailSchema } from '../accounts/email.ts';
+import { POLICY_LIMITS, PolicyError, policyOf, type PolicyChange } from '../accounts/organisations.ts';
 import type { Container } from '../container.ts';
 import { ROLES } from '../db/models/account.ts';
-import { TWO_FACTOR_POLICIES } from '../db/models/organisation.ts';
+import { SECOND_FACTOR_METHODS, TWO_FACTOR_POLICIES } from '../db/models/organisation.ts';
 
 export interface Command<S extends z.ZodType> {
   usage: string;
@@ -27,6 +28,17 @@ const need = (deps: { container?: Container }): Container => {
   if (!deps.container) throw new Error('internal: command needs the database');
   return deps.container;
 };
+/** A comma-separated option: `totp,sms`, `1h,4h`. */
+const list = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z.string().transform((value) => value.split(',').map((v) => v.trim()).filter(Boolean)).pipe(z.array(item).min(1, 'give at least one value'));
+/** Seconds within limits, written like the configuration's durations (`300`, `5m`, `1h`). */
+const limited = (limits: { min: number; max: number }) => duration.pipe(z.number()
+  .min(limits.min, `must be at least ${limits.min / 60} minutes`).max(limits.max, `must be at most ${limits.max / 3600} hours`));
+/** The CLI option that sets each policy field (the use case names fields; the operator typed options). */
+const POLICY_OPTIONS: Record<PolicyError['field'], string> = {
+  organisation: 'org', twoFactor: 'two-factor', allowedMethods: 'methods', codeValidityChoices: 'code-validity-choices',
+  codeValidityDefault: 'code-validity-default', inactivityTimeout: 'inactivity',
+};
 
 export const COMMANDS = {
   'org create': define({
@@ -37,6 +49,47 @@ export const COMMANDS = {
     async run(deps, args) {
       const org = await need(deps).organisations.create({ name: args.name, twoFactor: args['two-factor'] });
       return { id: org._id, name: org.name, twoFactor: org.twoFactor };
+    },
+  }),
+  'org show': define({
+    usage: 'org show --org ID   (the organisation and its second-factor policy; durations in seconds)',
+    options: { org: { type: 'string' } },
+    schema: z.object({ org: id }),
+    needsDatabase: true,
+    async run(deps, args) {
+      const org = await need(deps).organisations.get(args.org);
+      if (!org) throw new Error('--org: organisation not found');
+      return policyOf(org);
+    },
+  }),
+  'org policy': define({
+    usage: 'org policy --org ID [--two-factor off|optional|required] [--methods totp,sms] [--code-validity-choices 1h,4h,8h,12h] [--code-validity-default 1h] [--inactivity 1h]',
+    options: {
+      org: { type: 'string' }, 'two-factor': { type: 'string' }, methods: { type: 'string' },
+      'code-validity-choices': { type: 'string' }, 'code-validity-default': { type: 'string' }, inactivity: { type: 'string' },
+    },
+    schema: z.object({
+      org: id,
+      'two-factor': z.enum(TWO_FACTOR_POLICIES).optional(),
+      methods: list(z.enum(SECOND_FACTOR_METHODS)).optional(),
+      'code-validity-choices': list(limited(POLICY_LIMITS.codeValidity)).optional(),
+      'code-validity-default': limited(POLICY_LIMITS.codeValidity).optional(),
+      inactivity: limited(POLICY_LIMITS.inactivityTimeout).optional(),
+    }).refine((a) => !a['code-validity-choices'] || a['code-validity-default'] === undefined || a['code-validity-choices'].includes(a['code-validity-default']), {
+      message: 'must be one of --code-validity-choices', path: ['code-validity-default'],
+    }),
+    needsDatabase: true,
+    async run(deps, args) {
+      const change: PolicyChange = {
+        twoFactor: args['two-factor'], allowedMethods: args.methods, codeValidityChoices: args['code-validity-choices'],
+        codeValidityDefault: args['code-validity-default'], inactivityTimeout: args.inactivity,
+      };
+      try {
+        return await need(deps).organisations.updatePolicy(args.org, change);
+      } catch (error) {
+        if (error instanceof PolicyError) throw new Error(`--${POLICY_OPTIONS[error.field]}: ${error.message}`);
+        throw error;
+      }
     },
   }),
   'account create': define({
@@ -56,6 +109,15 @@ export const COMMANDS = {
         professionalId: args.professional, locale: args.locale, password: args.password,
       });
       return { id: account._id, organisationId: account.organisationId, email: account.email, role: account.role, status: account.status };
+    },
+  }),
+  'account reset-2fa': define({
+    usage: 'account reset-2fa --id ACCOUNT_ID   (removes the second factor and recovery codes, ends all sessions and refresh tokens, e-mails the person)',
+    options: { id: { type: 'string' } },
+    schema: z.object({ id }),
+    needsDatabase: true,
+    async run(deps, args) {
+      return need(deps).resetTwoFactor(args.id, { kind: 'operator' });
     },
   }),
   'client create': define({

@@ -1,8 +1,8 @@
 /**
  * Development only: a tiny relying party so a newcomer can log in at once. /dev/demo-rp/start sends the browser to
  * the authorization endpoint (code + PKCE + nonce); /dev/demo-rp/callback exchanges the code at the token endpoint
- * and shows the ID token's claims and the userinfo answer. It does not validate the ID token (it comes straight from the token endpoint of
- * the same server); a real RP must.
+ * and shows the ID token's claims and the userinfo answer, with a link to log out (RP-initiated logout). It does
+ * not validate the ID token (it comes straight from the token endpoint of the same server); a real RP must.
  */
 import Router from '@koa/router';
 import { createHash, randomBytes } from 'node:crypto';
@@ -68,7 +68,11 @@ export function createDemoRpRouter(opts: { issuer: string; views: Views }): Rout
     const userinfo = await fetch(`${issuer}/me`, { headers: { authorization: `Bearer ${tokens.access_token ?? ''}` } });
     const profile = userinfo.ok ? ((await userinfo.json()) as Record<string, unknown>) : { error: userinfo.status };
     ctx.cookies.set(COOKIE, null, { path: '/dev/demo-rp' });
+    // RP-initiated logout with the ID token as hint; Poort then sends the browser back to start a new login.
+    const logout = new URL(`${issuer}/session/end`);
+    logout.search = new URLSearchParams({ id_token_hint: tokens.id_token, post_logout_redirect_uri: `${issuer}/dev/demo-rp/start` }).toString();
     views.render(ctx, 'dev/demo-rp', locale, {
+      logoutUrl: logout.toString(),
       claims: JSON.stringify(claims, null, 2),
       userinfo: JSON.stringify(profile, null, 2),
       nonceOk: claims.nonce === pending.nonce,

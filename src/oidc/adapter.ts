@@ -22,6 +22,8 @@ export interface StoredEntry {
   grantId?: string;
   uid?: string;
   userCode?: string;
+  /** The account a session, grant or token belongs to (see account-sessions.ts). */
+  accountId?: string;
 }
 
 export const OIDC_MODELS = [
@@ -78,7 +80,10 @@ class MongoAdapter implements Adapter {
     if (payload.grantId) set.grantId = payload.grantId;
     if (payload.uid) set.uid = payload.uid;
     if (payload.userCode) set.userCode = payload.userCode;
-    await this.collection.updateOne({ _id: id }, { $set: set }, { upsert: true });
+    if (typeof payload.accountId === 'string') set.accountId = payload.accountId;
+    // A session saved again after its logout no longer belongs to the account: drop the stale field.
+    const update = set.accountId ? { $set: set } : { $set: set, $unset: { accountId: '' as const } };
+    await this.collection.updateOne({ _id: id }, update, { upsert: true });
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -144,13 +149,14 @@ export function createAdapterFactory(db: mongo.Db, clients: ClientStore): (name:
   return (name) => (name === 'Client' ? new ClientAdapter(clients) : new MongoAdapter(db, name));
 }
 
-/** Indexes: lookups by uid (Session, NOT unique), grantId, userCode, and a TTL on expiresAt for real MongoDB. */
+/** Indexes: lookups by uid (Session, NOT unique), accountId (Session, Grant), grantId, userCode, and a TTL on expiresAt for real MongoDB. */
 export async function createOidcIndexes(db: mongo.Db): Promise<void> {
   // All at once: one round trip of waiting at start-up instead of one per index.
   await Promise.all(OIDC_MODELS.map(async (model) => {
     const collection = oidcCollection(db, model);
     await collection.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 });
     if (model === 'Session') await collection.createIndex({ uid: 1 });
+    if (model === 'Session' || model === 'Grant') await collection.createIndex({ accountId: 1 });
     if (GRANT_BOUND.includes(model)) await collection.createIndex({ grantId: 1 });
     if (model === 'DeviceCode') await collection.createIndex({ userCode: 1 });
   }));

@@ -88,6 +88,18 @@ export function createInteractionPolicy(deps: PolicyDeps): interactionPolicy.Pro
   const policy = base();
   const login = policy.get('login');
   if (!login) throw new Error('oidc-provider base policy has no login prompt');
+  // oidc-provider's essential-acr checks prompt again even right after a login result, so a level the login could
+  // not reach (e.g. `pwd` for an account whose login always ends at mfa) would loop: refuse instead.
+  for (const reason of ['essential_acr', 'essential_acrs']) {
+    const check = login.checks.get(reason);
+    if (!check) continue;
+    const original = check.check;
+    check.check = async (ctx: KoaContextWithOIDC) => {
+      const prompt = await original(ctx);
+      if (prompt && justLoggedIn(ctx)) throw new errors.UnmetAuthenticationRequirements(check.description);
+      return prompt;
+    };
+  }
   login.checks.add(new Check('organisation_mismatch', 'the session belongs to an account of another organisation', 'login_required', async (ctx: KoaContextWithOIDC) => {
     if (!ctx.oidc.session?.accountId) return Check.NO_NEED_TO_PROMPT;
     const context = await load(ctx);

@@ -1,6 +1,7 @@
 /** All models bound to one connection. */
 import type { Connection } from 'mongoose';
 import { accountModel } from './account.ts';
+import { accountFlowModel } from './account-flow.ts';
 import { auditEventModel } from './audit-event.ts';
 import { oidcClientModel } from './client.ts';
 import { interactionStateModel } from './interaction-state.ts';
@@ -23,6 +24,7 @@ export function bindModels(db: Connection) {
     SmsCode: smsCodeModel(db),
     Enrolment: enrolmentModel(db),
     SessionActivity: sessionActivityModel(db),
+    AccountFlow: accountFlowModel(db),
   };
 }
 

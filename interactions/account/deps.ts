@@ -1,0 +1,13 @@
+/** What the account security page uses: services only (never models), the provider and the views. */
+import type { PasswordChange } from '../../src/accounts/password-change.ts';
+import type { AccountFlows } from '../../src/auth/account-flow.ts';
+import type { InteractionDeps } from '../deps.ts';
+
+export interface AccountDeps extends Pick<InteractionDeps,
+  'provider' | 'views' | 'passwordLogin' | 'accounts' | 'organisations' | 'secondFactors' | 'loginContext' | 'sessionActivities'
+  | 'notices' | 'audit' | 'smsAvailable' | 'now'> {
+  flows: AccountFlows;
+  passwordChange: PasswordChange;
+  /** Seconds after the password check at which a full login is due (the page then asks to log in again). */
+  sessionMaxAge: number;
+}

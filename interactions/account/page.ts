@@ -1,0 +1,79 @@
+/**
+ * GET /account/security: the page for the person logged in at Poort — or, without a session, a note to log in
+ * through the platform first; or, when the session's code is due, the code form. It shows the second-factor status
+ * and the forms the organisation's policy allows (`off`: no second-factor section; `required`: no "switch off").
+ */
+import type { Context } from 'koa';
+import { RECOVERY_CODES_LOW } from '../../src/auth/recovery-codes.ts';
+import { PASSWORD_MIN_LENGTH } from '../../src/auth/password.ts';
+import { translator } from '../../src/i18n/index.ts';
+import type { SecondFactorMethod } from '../../src/db/models/organisation.ts';
+import { offeredMethods } from '../enrolment/methods.ts';
+import type { AccountDeps } from './deps.ts';
+import { BASE, smsPurpose, visit, type Person } from './person.ts';
+
+/** A duration choice as the page names it: minutes below an hour, else hours. */
+export function durationLabel(seconds: number): { key: 'account.duration.minutes' | 'account.duration.hour' | 'account.duration.hours'; count: number } {
+  if (seconds < 3600) return { key: 'account.duration.minutes', count: Math.round(seconds / 60) };
+  const hours = Math.round((seconds / 3600) * 10) / 10;
+  return { key: hours === 1 ? 'account.duration.hour' : 'account.duration.hours', count: hours };
+}
+
+/** The name of a method in the account's own language (for its notices). */
+export function methodName(person: Person, method: SecondFactorMethod | undefined): string {
+  return method ? translator(person.account.locale ?? 'en')(`method.${method}`) : '';
+}
+
+export function showPage(deps: AccountDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const found = await visit(deps, ctx);
+    if (found.state === 'anonymous') return deps.views.render(ctx, 'account/no-session', found.locale);
+    if (found.state === 'code') return showCodeStep(deps, ctx, found.person);
+    const { person } = found;
+    await deps.sessionActivities.touch(person.uid);
+    const flash = await deps.flows.takeFlash(person.uid, person.account._id);
+    const status = await deps.secondFactors.status(person.account._id);
+    const { twoFactor, codeValidity } = person.context;
+    const method = twoFactor === 'off' ? undefined : status.method;
+    deps.views.render(ctx, 'account/security', person.locale, {
+      base: BASE,
+      email: person.account.email,
+      flash,
+      passwordMin: PASSWORD_MIN_LENGTH,
+      policy: twoFactor,
+      method,
+      phone: status.phoneMasked,
+      recoveryRemaining: status.recoveryRemaining,
+      recoveryLow: status.recoveryRemaining <= RECOVERY_CODES_LOW,
+      canEnrol: twoFactor !== 'off' && (await offeredMethods(deps, person.account._id)).length > 0,
+      canDisable: twoFactor === 'optional' && Boolean(method),
+      validity: codeValidity,
+      validityChoices: person.organisation.codeValidityChoices.map((value) => ({ value, ...durationLabel(value) })),
+    });
+  };
+}
+
+/** The session's code is due: the code form for the account's method, or the recovery-code form (`?use=recovery`). */
+async function showCodeStep(deps: AccountDeps, ctx: Context, person: Person): Promise<void> {
+  const accountId = person.account._id;
+  const status = await deps.secondFactors.status(accountId);
+  const recovery = ctx.query.use === 'recovery';
+  const flow = await deps.flows.get(person.uid, accountId);
+  let problem: string | undefined;
+  if (status.method === 'sms' && !recovery && !flow?.codeSent) {
+    const sent = await deps.secondFactors.challenge(accountId, smsPurpose(person));
+    // A message the gateway did not take is tried again when the page is shown again.
+    if (sent !== 'failed') await deps.flows.update(person.uid, accountId, { codeSent: true });
+    if (sent === 'throttled') problem = 'code.resendThrottled';
+    if (sent === 'failed') problem = 'code.sendFailed';
+  }
+  const flash = await deps.flows.takeFlash(person.uid, accountId);
+  deps.views.render(ctx, 'account/code', person.locale, {
+    base: BASE,
+    recovery,
+    method: status.method,
+    phone: status.phoneMasked,
+    error: flash?.errors?.[0] ?? problem,
+    info: flash?.info,
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * Changing one's password on the account page (after the current password and, with 2FA, a code were checked by
+ * the caller): the new password must meet the rules, is hashed with argon2id, and afterwards every OTHER session of
+ * the account ends, with the grants (refresh tokens) issued to them. The current browser session stays logged in.
+ */
+import type { AccountModel } from '../db/models/account.ts';
+import { passwordProblems, type PasswordHasher, type PasswordProblem } from '../auth/password.ts';
+import type { SessionActivities } from '../auth/session-activity.ts';
+import type { EndedSessions, KeepSessions } from '../oidc/account-sessions.ts';
+
+export interface PasswordChangeDeps {
+  accounts: AccountModel;
+  hasher: PasswordHasher;
+  /** Ends the account's sessions and grants except those kept (src/oidc/account-sessions.ts). */
+  endSessions(accountId: string, keep: KeepSessions): Promise<EndedSessions>;
+  sessionActivities: SessionActivities;
+  now: () => Date;
+}
+
+export interface CurrentSession extends KeepSessions {
+  /** The session uid (the key of Poort's session timers). */
+  uid: string;
+  /** A code was checked with this change: the session's second factor is fresh. */
+  codeChecked: boolean;
+}
+
+export type PasswordChangeResult = { ok: true; ended: EndedSessions } | { ok: false; problems: PasswordProblem[] };
+
+export function createPasswordChange(deps: PasswordChangeDeps) {
+  /** The rules a new password breaks for this account (empty: acceptable). */
+  async function problemsOf(accountId: string, password: string): Promise<PasswordProblem[]> {
+    const account = await deps.accounts.findById(accountId, { email: 1 }).lean().exec();
+    return passwordProblems(password, account?.email);
+  }
+
+  return {
+    problemsOf,
+    async change(accountId: string, password: string, current: CurrentSession): Promise<PasswordChangeResult> {
+      const problems = await problemsOf(accountId, password);
+      if (problems.length > 0) return { ok: false, problems };
+      const passwordHash = await deps.hasher.hash(password);
+      await deps.accounts.updateOne({ _id: accountId }, { $set: { passwordHash, passwordChangedAt: deps.now() } });
+      const ended = await deps.endSessions(accountId, current);
+      // Timers of the ended sessions go; the current session keeps its own (a fresh code when one was checked).
+      const before = await deps.sessionActivities.get(current.uid);
+      await deps.sessionActivities.forgetAccount(accountId);
+      await deps.sessionActivities.record(current.uid, {
+        accountId,
+        passwordAt: before?.passwordAt,
+        secondFactorAt: current.codeChecked ? deps.now() : before?.secondFactorAt,
+      });
+      return { ok: true, ended };
+    },
+  };
+}
+
+export type PasswordChange = ReturnType<typeof createPasswordChange>;

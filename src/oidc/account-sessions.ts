@@ -1,0 +1,36 @@
+/**
+ * Ends an account's browser sessions and the grants (with their refresh and access tokens) issued to it: all of
+ * them after a second-factor reset, all but the current browser's after a password change. The adapter keeps
+ * `accountId` beside the JSON payload of each entry, so they are found with one indexed query, never by parsing
+ * payloads.
+ */
+import type { mongo } from 'mongoose';
+import { oidcCollection, revokeGrant } from './adapter.ts';
+
+export interface EndedSessions {
+  /** Uids of the sessions that ended (Poort's timers of those sessions can go too). */
+  sessionUids: string[];
+  grantsRevoked: number;
+}
+
+/** What stays: the current browser session (by its id, the cookie value) and the grants it holds. */
+export interface KeepSessions {
+  sessionId?: string;
+  grantIds?: string[];
+}
+
+export async function endSessionsOf(db: mongo.Db, accountId: string, keep: KeepSessions = {}): Promise<EndedSessions> {
+  const sessions = oidcCollection(db, 'Session');
+  const filter = keep.sessionId ? { accountId, _id: { $ne: keep.sessionId } } : { accountId };
+  const ended = await sessions.find(filter, { projection: { _id: 1, uid: 1 } }).toArray();
+  if (ended.length > 0) await sessions.deleteMany({ _id: { $in: ended.map((entry) => entry._id) } });
+  const kept = new Set(keep.grantIds ?? []);
+  const grantIds = (await oidcCollection(db, 'Grant').find({ accountId }, { projection: { _id: 1 } }).toArray())
+    .map((entry) => entry._id)
+    .filter((id) => !kept.has(id));
+  for (const grantId of grantIds) await revokeGrant(db, grantId);
+  return {
+    sessionUids: ended.map((entry) => entry.uid).filter((uid): uid is string => typeof uid === 'string'),
+    grantsRevoked: grantIds.length,
+  };
+}
