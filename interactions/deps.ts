@@ -4,6 +4,7 @@ import type { Accounts } from '../src/accounts/accounts.ts';
 import type { Audit } from '../src/accounts/audit.ts';
 import type { Notices } from '../src/accounts/notices.ts';
 import type { Organisations } from '../src/accounts/organisations.ts';
+import type { PasswordResets } from '../src/accounts/password-reset.ts';
 import type { InteractionStates } from '../src/auth/interaction-state.ts';
 import type { PasswordLogin } from '../src/auth/password-login.ts';
 import type { SecondFactors } from '../src/auth/second-factors.ts';
@@ -25,6 +26,8 @@ export interface InteractionDeps {
   notices: Notices;
   audit: Audit;
   box: SecretBox;
+  /** Forgot password: the e-mailed link (src/accounts/password-reset.ts). */
+  passwordResets: PasswordResets;
   /** SMS can be offered (a gateway or the dev outbox exists). */
   smsAvailable: boolean;
   now(): Date;

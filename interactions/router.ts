@@ -14,6 +14,7 @@ import { showConsent, submitConsent } from './consent/route.ts';
 import type { InteractionDeps } from './deps.ts';
 import { loadInteraction, type InteractionDetails } from './details.ts';
 import { finishEnrolment, restartEnrolment, startEnrolment, verifyEnrolment } from './enrolment/route.ts';
+import { showForgot, showForgotSent, submitForgot } from './forgot-password/route.ts';
 import { showLogin, submitLogin } from './login/route.ts';
 import { resendCode, showSecondStep, submitCode } from './second-factor/route.ts';
 import { CODE_ONLY_REASONS } from '../src/oidc/policy.ts';
@@ -67,6 +68,9 @@ export function createInteractionsRouter(deps: InteractionDeps): Router {
   router.post('/enrol/verify', verifyEnrolment(deps));
   router.post('/enrol/done', finishEnrolment(deps));
   router.post('/enrol/restart', restartEnrolment(deps));
+  router.get('/forgot', showForgot(deps));
+  router.post('/forgot', submitForgot(deps));
+  router.get('/forgot/sent', showForgotSent(deps));
   router.post('/confirm', submitConsent(provider));
   router.post('/abort', submitAbort(provider));
   return router;

@@ -5,6 +5,7 @@
 import type Provider from 'oidc-provider';
 import { createAccountRouter } from '../interactions/account/router.ts';
 import { createInteractionsRouter } from '../interactions/router.ts';
+import { createResetPasswordRouter } from '../interactions/reset-password/router.ts';
 import { createProviderPages } from '../interactions/logout/pages.ts';
 import { ASSETS_DIR, VIEWS_DIR, type Container } from './container.ts';
 import { createDemoRpRouter } from './dev/demo-rp.ts';
@@ -53,6 +54,7 @@ export function createApp(c: Container): Provider {
       notices: c.notices,
       audit: c.audit,
       box: c.box,
+      passwordResets: c.passwordResets,
       smsAvailable: smsAvailable(c.config),
       now: c.now,
     }),
@@ -60,6 +62,9 @@ export function createApp(c: Container): Provider {
       provider, views: c.views, passwordLogin: c.passwordLogin, accounts: c.accounts, organisations: c.organisations, secondFactors: c.secondFactors,
       loginContext: c.loginContext, sessionActivities: c.sessionActivities, notices: c.notices, audit: c.audit, smsAvailable: smsAvailable(c.config),
       now: c.now, flows: c.accountFlows, passwordChange: c.passwordChange, sessionMaxAge: c.config.sessionMaxAge,
+    }),
+    createResetPasswordRouter({
+      views: c.views, passwordResets: c.passwordResets, secondFactors: c.secondFactors, audit: c.audit, notices: c.notices,
     }),
   ];
   if (c.config.env !== 'production') routers.push(createDemoRpRouter({ issuer: c.config.issuer, views: c.views }));

@@ -10,6 +10,7 @@ import { createPasswordChange } from './accounts/password-change.ts';
 import { createAudit } from './accounts/audit.ts';
 import { createNotices } from './accounts/notices.ts';
 import { createOrganisations } from './accounts/organisations.ts';
+import { createPasswordResets } from './accounts/password-reset.ts';
 import { createTwoFactorReset } from './accounts/two-factor-reset.ts';
 import { createAccountFlows } from './auth/account-flow.ts';
 import { createInteractionStates } from './auth/interaction-state.ts';
@@ -84,6 +85,13 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const renderer = createRenderer(VIEWS_DIR);
   const notices = createNotices({ accounts: models.Account, mailer, renderer, logger, now });
   const sessionActivities = createSessionActivities(models.SessionActivity, now, config.sessionMaxAge);
+  const loginContext = createLoginContexts({ accounts: models.Account, organisations: models.Organisation, factors: models.SecondFactor });
+  const passwordResets = createPasswordResets({
+    resets: models.PasswordReset, accounts: models.Account, db, loginContext, hasher, passwordThrottle,
+    endSessions: (accountId) => endSessionsOf(db, accountId), sessionActivities, audit, notices, mailer, renderer,
+    issuer: config.issuer, now, logger,
+  });
+  await passwordResets.createIndexes();
   return {
     config,
     logger,
@@ -115,9 +123,13 @@ export async function createContainer(config: Config, options: ContainerOptions 
     passwordChange: createPasswordChange({
       accounts: models.Account, hasher, endSessions: (accountId, keep) => endSessionsOf(db, accountId, keep), sessionActivities, now,
     }),
-    loginContext: createLoginContexts({ accounts: models.Account, organisations: models.Organisation, factors: models.SecondFactor }),
+    loginContext,
+    /** Forgot password: the e-mailed link, its code step and the new password. */
+    passwordResets,
     async close(): Promise<void> {
       stopPurge();
+      // Requests answered already may still be sending their mail.
+      await passwordResets.settle();
       await mailer.close();
       await connection.close();
     },

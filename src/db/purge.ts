@@ -6,7 +6,7 @@ import type { mongo } from 'mongoose';
 import type { Logger } from '../log.ts';
 import { OIDC_MODELS, collectionName } from '../oidc/adapter.ts';
 
-const COLLECTIONS = [...OIDC_MODELS.map(collectionName), 'interaction_states', 'sms_codes', 'enrolments', 'session_activity', 'account_flows'];
+const COLLECTIONS = [...OIDC_MODELS.map(collectionName), 'interaction_states', 'sms_codes', 'enrolments', 'session_activity', 'account_flows', 'password_resets'];
 
 export async function purgeExpired(db: mongo.Db, now = new Date()): Promise<number> {
   let removed = 0;

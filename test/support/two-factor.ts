@@ -39,6 +39,10 @@ export async function enrolTotp(poort: TestPoort, tenant: Pick<Tenant, 'accountI
   const view = await secondFactors.startEnrolment(tenant.accountId, 'totp', { issuer: 'Test', label: tenant.email });
   if (typeof view === 'string' || !view.secret) throw new Error('TOTP set-up did not start');
   const secret = view.secret.replace(/\s/g, '');
+  // The previous step is accepted only while the current one lasts: keep clear of a step's last seconds, so the
+  // code cannot become two steps old between computing and checking it.
+  const intoStep = (poort.container.now().getTime() / 1000) % 30;
+  if (intoStep > 27) await new Promise((resolve) => setTimeout(resolve, (30.2 - intoStep) * 1000));
   const done = await secondFactors.completeEnrolment(tenant.accountId, tenant.organisationId, view.enrolmentId, totpNow(poort, secret, -30), '127.0.0.2');
   if (!done.ok) throw new Error(`TOTP set-up failed: ${done.reason}`);
   return { secret, recoveryCodes: done.recoveryCodes };

@@ -6,6 +6,7 @@ import { auditEventModel } from './audit-event.ts';
 import { oidcClientModel } from './client.ts';
 import { interactionStateModel } from './interaction-state.ts';
 import { organisationModel } from './organisation.ts';
+import { passwordResetModel } from './password-reset.ts';
 import { enrolmentModel } from './enrolment.ts';
 import { recoveryCodeModel } from './recovery-code.ts';
 import { secondFactorModel } from './second-factor.ts';
@@ -25,6 +26,7 @@ export function bindModels(db: Connection) {
     Enrolment: enrolmentModel(db),
     SessionActivity: sessionActivityModel(db),
     AccountFlow: accountFlowModel(db),
+    PasswordReset: passwordResetModel(db),
   };
 }
 
