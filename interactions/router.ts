@@ -3,9 +3,9 @@
  * GET shows the page for the current prompt; each step posts to its own route and answers 303.
  */
 import Router from '@koa/router';
-import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { csrfToken } from '../src/http/csrf.ts';
+import { noStore } from '../src/http/no-store.ts';
 import { localeFor } from '../src/http/locale.ts';
 import { HttpError } from '../src/http/problem.ts';
 import { isFirstParty } from '../src/oidc/grants.ts';
@@ -74,12 +74,6 @@ export function createInteractionsRouter(deps: InteractionDeps): Router {
   router.post('/confirm', submitConsent(provider));
   router.post('/abort', submitAbort(provider));
   return router;
-}
-
-async function noStore(ctx: Context, next: () => Promise<void>): Promise<void> {
-  ctx.set('Cache-Control', 'no-store');
-  ctx.set('Pragma', 'no-cache');
-  await next();
 }
 
 export type { Provider };

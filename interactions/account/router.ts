@@ -4,8 +4,8 @@
  * to a page, with its message kept server-side for the session.
  */
 import Router from '@koa/router';
-import type { Context, Next } from 'koa';
 import { csrfToken } from '../../src/http/csrf.ts';
+import { noStore } from '../../src/http/no-store.ts';
 import { submitCodeValidity } from './code-validity.ts';
 import type { AccountDeps } from './deps.ts';
 import { submitDisable } from './disable.ts';
@@ -36,10 +36,4 @@ export function createAccountRouter(deps: AccountDeps): Router {
   router.post('/disable', submitDisable(deps));
   router.post('/password', submitPassword(deps));
   return router;
-}
-
-async function noStore(ctx: Context, next: Next): Promise<void> {
-  ctx.set('Cache-Control', 'no-store');
-  ctx.set('Pragma', 'no-cache');
-  await next();
 }

@@ -5,9 +5,9 @@
  * page saying how to ask for a new one.
  */
 import Router from '@koa/router';
-import type { Context, Next } from 'koa';
 import { RESET_PATH } from '../../src/accounts/password-reset.ts';
 import { csrfToken } from '../../src/http/csrf.ts';
+import { noStore } from '../../src/http/no-store.ts';
 import { resendCode, submitCode } from './code.ts';
 import type { ResetDeps } from './deps.ts';
 import { showDone, showReset } from './pages.ts';
@@ -24,10 +24,4 @@ export function createResetPasswordRouter(deps: ResetDeps): Router {
   router.post('/:token/code', submitCode(deps));
   router.post('/:token/resend', resendCode(deps));
   return router;
-}
-
-async function noStore(ctx: Context, next: Next): Promise<void> {
-  ctx.set('Cache-Control', 'no-store');
-  ctx.set('Pragma', 'no-cache');
-  await next();
 }

@@ -2,56 +2,18 @@
  * The operator CLI as a real child process (`node src/cli/main.ts …`) against its own database on the MongoDB
  * stand-in; what it creates is then used through a real Poort on the same database.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { cliFor, failed, ok } from '../../support/cli.ts';
 import { Agent } from '../../support/browser.ts';
 import { testDatabaseUri } from '../../support/database.ts';
 import { startPoort, type TestPoort } from '../../support/poort.ts';
 import { authorizationRequest, discover, exchange, login, oidc, submitLogin } from '../../support/rp.ts';
 import { startSmtpReceiver, type SmtpReceiver } from '../../support/smtp-receiver.ts';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const NODE = `${ROOT}node_modules/.bin/node`;
 const MONGODB_URI = testDatabaseUri(import.meta.url);
 const PASSWORD = 'Stevige kast 42 deur!';
 const REDIRECT_URI = 'https://platform.example.org/callback';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI with a clean environment (only what is given here), as an operator would. */
-function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE, ['src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, NODE_ENV: 'test', MONGODB_URI, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** A successful run: exit 0, nothing on stderr, one JSON document on stdout. */
-function ok(run: Run): Record<string, unknown> {
-  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
-  return JSON.parse(run.stdout) as Record<string, unknown>;
-}
-
-/** A failed run: the exit code, nothing on stdout, an `error:` line on stderr without a stack trace. */
-function failed(run: Run, code: number): string {
-  expect({ code: run.code, stdout: run.stdout }).toEqual({ code, stdout: '' });
-  expect(run.stderr).toMatch(/^error: /);
-  expect(run.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
-  return run.stderr;
-}
+const cli = cliFor(MONGODB_URI);
 
 async function createOrg(name: string): Promise<string> {
   const org = ok(await cli(['org', 'create', '--name', name]));

@@ -3,8 +3,7 @@
  * `org policy` / `org show` (the organisation's 2FA policy) and `account reset-2fa` (the operator's reset), whose
  * effects are then observed the way the person and their platform would see them.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { cliFor, failed, ok } from '../../support/cli.ts';
 import { ACR } from '../../../config/oidc.ts';
 import { currentTotp } from '../../../src/auth/totp.ts';
 import { Agent, inputValue, type Page } from '../../support/browser.ts';
@@ -13,43 +12,9 @@ import { createTenant, startPoort, type Tenant, type TestPoort } from '../../sup
 import { authorizationRequest, discover, exchange, oidc, returnedToRp, submitLogin } from '../../support/rp.ts';
 import { startSmtpReceiver, type SmtpReceiver } from '../../support/smtp-receiver.ts';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const NODE = `${ROOT}node_modules/.bin/node`;
 const MONGODB_URI = testDatabaseUri(import.meta.url);
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE, ['src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, NODE_ENV: 'test', MONGODB_URI, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function ok(run: Run): Record<string, unknown> {
-  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
-  return JSON.parse(run.stdout) as Record<string, unknown>;
-}
-
-function failed(run: Run, code: number): string {
-  expect({ code: run.code, stdout: run.stdout }).toEqual({ code, stdout: '' });
-  expect(run.stderr).toMatch(/^error: /);
-  expect(run.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
-  return run.stderr;
-}
+const cli = cliFor(MONGODB_URI);
 
 const DEFAULT_POLICY = { twoFactor: 'optional', allowedMethods: ['totp', 'sms'], codeValidityChoices: [3600, 14400, 28800, 43200], codeValidityDefault: 3600, inactivityTimeout: 3600 };
 
