@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   SECOND_FACTOR_METHODS, TWO_FACTOR_POLICIES,
-  type Organisation, type OrganisationModel, type SecondFactorMethod, type TwoFactorPolicy,
+  type Organisation, type OrganisationModel, type TwoFactorPolicy,
 } from '../db/models/organisation.ts';
 import type { Audit } from './audit.ts';
 
@@ -13,15 +13,7 @@ export const POLICY_LIMITS = {
 } as const;
 
 /** An organisation's second-factor policy as operators and the admin API see it. Durations in seconds. */
-export interface OrganisationPolicy {
-  id: string;
-  name: string;
-  twoFactor: TwoFactorPolicy;
-  allowedMethods: SecondFactorMethod[];
-  codeValidityChoices: number[];
-  codeValidityDefault: number;
-  inactivityTimeout: number;
-}
+export type OrganisationPolicy = { id: string } & Pick<Organisation, 'name' | 'twoFactor' | 'allowedMethods' | 'codeValidityChoices' | 'codeValidityDefault' | 'inactivityTimeout'>;
 
 export type PolicyChange = Partial<Omit<OrganisationPolicy, 'id' | 'name'>>;
 type PolicyField = keyof PolicyChange;
