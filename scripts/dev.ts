@@ -55,7 +55,8 @@ process.stdout.write(`
   discovery     ${issuer}/.well-known/openid-configuration
   log in        ${issuer}/dev/demo-rp/start   (demo relying party: authorize → login → callback shows the claims)
   demo account  ${DEMO.email} / ${DEMO.password}
-  outbox        ${issuer}/dev/outbox
+  outbox        ${issuer}/dev/outbox   (mails and SMS codes)
+  account page  ${issuer}/account/security   (two-step login settings, after logging in)
   database      ${standin ? 'MongoDB stand-in (H2), data in ./.data/' : 'MONGODB_URI'}
   CLI           npm run --silent cli -- org create --name "My organisation"
 

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   SECOND_FACTOR_METHODS, TWO_FACTOR_POLICIES,
-  type Organisation, type OrganisationModel, type TwoFactorPolicy,
+  withPolicyDefaults, type Organisation, type OrganisationModel, type TwoFactorPolicy,
 } from '../db/models/organisation.ts';
 import type { Audit } from './audit.ts';
 
@@ -85,16 +85,19 @@ export function createOrganisations(model: OrganisationModel, audit?: Audit): Or
       return created.toObject();
     },
     async get(id) {
-      return (await model.findById(id).lean<Organisation>().exec()) ?? undefined;
+      const found = await model.findById(id).lean<Organisation>().exec();
+      return found ? withPolicyDefaults(found) : undefined;
     },
     async findByName(name) {
-      return (await model.findOne({ name }).lean<Organisation>().exec()) ?? undefined;
+      const found = await model.findOne({ name }).lean<Organisation>().exec();
+      return found ? withPolicyDefaults(found) : undefined;
     },
     async updatePolicy(id, change, actor) {
       // Checked against the stored policy and written only if nobody changed it meanwhile (compare-and-set on
       // updatedAt), so two concurrent changes can never combine into a policy that fails the checks.
       for (let attempt = 0; attempt < 5; attempt += 1) {
-        const current = await model.findById(id).lean<Organisation>().exec();
+        const stored = await model.findById(id).lean<Organisation>().exec();
+        const current = stored ? withPolicyDefaults(stored) : undefined;
         if (!current) throw new PolicyError('organisation', 'organisation not found');
         const next = checkedPolicy(policyOf(current), change);
         const { id: _id, name: _name, ...fields } = next;

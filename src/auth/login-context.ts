@@ -1,6 +1,6 @@
 /** What the login policy needs to know about an account: its organisation's rules and its second factor. */
 import type { AccountModel } from '../db/models/account.ts';
-import type { Organisation, OrganisationModel } from '../db/models/organisation.ts';
+import { withPolicyDefaults, type Organisation, type OrganisationModel } from '../db/models/organisation.ts';
 import type { SecondFactorModel } from '../db/models/second-factor.ts';
 import type { LoginContext } from '../oidc/policy.ts';
 
@@ -11,8 +11,9 @@ export function createLoginContexts(deps: { accounts: AccountModel; organisation
       deps.factors.findById(accountId, { method: 1, codeValidity: 1 }).lean().exec(),
     ]);
     if (!account) return undefined;
-    const organisation = await deps.organisations.findById(account.organisationId).lean<Organisation>().exec();
-    if (!organisation) return undefined;
+    const stored = await deps.organisations.findById(account.organisationId).lean<Organisation>().exec();
+    if (!stored) return undefined;
+    const organisation = withPolicyDefaults(stored);
     const chosen = factor?.codeValidity;
     return {
       organisationId: account.organisationId,

@@ -41,6 +41,18 @@ const schema = new Schema<Organisation>(
   { timestamps: true, collection: 'organisations', versionKey: false },
 );
 
+/** An organisation as read with `lean()`: a policy field stored before it existed reads as its default. */
+export function withPolicyDefaults(organisation: Partial<Organisation> & Pick<Organisation, '_id' | 'name' | 'createdAt' | 'updatedAt'>): Organisation {
+  return {
+    twoFactor: 'optional',
+    allowedMethods: [...POLICY_DEFAULTS.allowedMethods],
+    codeValidityChoices: [...POLICY_DEFAULTS.codeValidityChoices],
+    codeValidityDefault: POLICY_DEFAULTS.codeValidityDefault,
+    inactivityTimeout: POLICY_DEFAULTS.inactivityTimeout,
+    ...organisation,
+  };
+}
+
 export type OrganisationModel = Model<Organisation>;
 export const organisationModel = (db: Connection): OrganisationModel =>
   db.models.Organisation as OrganisationModel | undefined ?? db.model<Organisation>('Organisation', schema);
