@@ -28,7 +28,6 @@ export interface ClientStore {
   create(input: NewClient): Promise<{ clientId: string; clientSecret?: string }>;
   /** oidc-provider metadata for a client id, or undefined. */
   metadataFor(clientId: string): Promise<AdapterPayload | undefined>;
-  organisationOf(clientId: string): Promise<string | undefined>;
 }
 
 export const hashSecret = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
@@ -89,10 +88,6 @@ export function createClientStore(model: OidcClientModel): ClientStore {
       };
       // oidc-provider keeps the secret to compare; Poort only has its hash (see provider.ts: compareClientSecret).
       return client.secretHash ? { ...metadata, client_secret: client.secretHash } : metadata;
-    },
-
-    async organisationOf(clientId) {
-      return (await load(clientId))?.organisationId;
     },
   };
 }

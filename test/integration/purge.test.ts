@@ -1,0 +1,35 @@
+/** The purge job deletes what has expired (the stand-in never enforces TTL indexes) and keeps everything live. */
+import mongoose from 'mongoose';
+import { purgeExpired } from '../../src/db/purge.ts';
+import { testDatabaseUri } from '../support/database.ts';
+
+let connection: mongoose.Connection;
+
+beforeAll(async () => {
+  connection = await mongoose.createConnection(testDatabaseUri('purge')).asPromise();
+});
+afterAll(async () => {
+  await connection.close();
+});
+
+test('expired protocol state, interaction state and codes are deleted; live and never-expiring entries stay', async () => {
+  const db = connection.db;
+  if (!db) throw new Error('no database');
+  const past = new Date(Date.now() - 1000);
+  const future = new Date(Date.now() + 3_600_000);
+  for (const name of ['oidc_session', 'oidc_authorization_code', 'interaction_states', 'sms_codes', 'password_resets']) {
+    await db.collection<{ _id: string; expiresAt?: Date }>(name).insertMany([
+      { _id: 'expired', expiresAt: past },
+      { _id: 'live', expiresAt: future },
+    ]);
+  }
+  await db.collection<{ _id: string }>('oidc_grant').insertOne({ _id: 'forever' });
+
+  const removed = await purgeExpired(db);
+
+  expect(removed).toBe(5);
+  for (const name of ['oidc_session', 'oidc_authorization_code', 'interaction_states', 'sms_codes', 'password_resets']) {
+    expect(await db.collection<{ _id: string }>(name).find().map((d) => d._id).toArray()).toEqual(['live']);
+  }
+  expect(await db.collection('oidc_grant').countDocuments()).toBe(1);
+});
