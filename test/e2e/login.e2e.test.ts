@@ -152,3 +152,29 @@ test('the login page loads under its Content Security Policy without console err
 
   expect(problems).toEqual({ consoleErrors: [], pageErrors: [], cspViolations: [], failedRequests: [] });
 });
+
+// Last in this file: it changes the demo account's password.
+test('forgot password: the link from the e-mail sets a new password, which then logs in', async () => {
+  const { page, problems } = await open();
+  await gotoLogin(page);
+  await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await page.getByLabel('E-mail address', { exact: true }).fill(DEMO.email);
+  await submit(page, 'Send me a link');
+  expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Check your e-mail');
+
+  await poort.container.passwordResets.settle();
+  const mail = poort.container.outbox?.list().find((m) => m.kind === 'mail' && m.to === DEMO.email && m.purpose === 'password-reset');
+  const link = /https?:\/\/\S+\/reset-password\/[\w-]{43}/.exec(mail?.text ?? '')?.[0];
+  expect(link).toBeDefined();
+  await page.goto(link ?? '');
+  const fresh = 'A new password, 2026!';
+  await page.getByLabel('New password', { exact: true }).fill(fresh);
+  await page.getByLabel('New password again', { exact: true }).fill(fresh);
+  await submit(page, 'Save my new password');
+  expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Your password is changed');
+
+  await gotoLogin(page);
+  await fillLogin(page, DEMO.email, fresh);
+  expect(await claimsOnCallback(page)).toMatchObject({ sub: demoSub });
+  expect(problems).toEqual({ consoleErrors: [], pageErrors: [], failedRequests: [], cspViolations: [] });
+});
