@@ -185,6 +185,7 @@ export const en = {
   'reset.done.title': 'Your password is changed',
   'reset.done.body': 'Your password is changed. Log in again through your platform.',
   'reset.done.loggedOut': 'For your safety you were logged out on every device.',
+  'enrol.noMethod': 'No way to receive codes is available for your organisation right now. Contact your organisation\'s application manager or helpdesk.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -187,4 +187,5 @@ export const nl: Record<MessageKey, string> = {
   'reset.done.title': 'Je wachtwoord is gewijzigd',
   'reset.done.body': 'Je wachtwoord is gewijzigd. Log opnieuw in via je platform.',
   'reset.done.loggedOut': 'Voor je veiligheid ben je op alle apparaten uitgelogd.',
+  'enrol.noMethod': 'Er is voor je organisatie nu geen manier beschikbaar om codes te ontvangen. Neem contact op met de applicatiebeheerder of helpdesk van je organisatie.',
 };
