@@ -2,68 +2,13 @@
  * A person logs in with a real browser: Chromium opens the dev demo relying party, is sent to Poort's login page,
  * fills it in by its labels and comes back to the demo RP's callback, which shows the ID token's claims.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DEMO, seedDemo } from '../../src/dev/seed.ts';
-import { launchChromium, openPage, type PageProblems } from '../support/chromium.ts';
-import { startPoort, type TestPoort } from '../support/poort.ts';
+import type { Page } from 'playwright-core';
+import { DEMO } from '../../src/dev/seed.ts';
+import { NO_PROBLEMS, claimsOnCallback, fillLogin, gotoLogin as gotoDemoLogin, submit, useDemoBrowser } from '../support/demo-browser.ts';
 
-let poort: TestPoort;
-/** The demo professional's account id: the `sub` of their ID tokens. */
-let demoSub: string;
-let browser: Browser | undefined;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  poort = await startPoort(import.meta.url);
-  const { organisationId } = await seedDemo(poort.container);
-  const account = await poort.container.accounts.findByEmail(organisationId, DEMO.email);
-  if (!account) throw new Error('seedDemo did not create the demo account');
-  demoSub = account._id;
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await poort?.close();
-});
-
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-});
-
-async function open(locale = 'en-GB'): Promise<{ page: Page; problems: PageProblems }> {
-  if (!browser) throw new Error('Chromium did not start (see beforeAll)');
-  const opened = await openPage(browser, { locale });
-  context = opened.context;
-  return opened;
-}
-
-/** Opens the demo RP, which redirects to Poort's login page. */
-async function gotoLogin(page: Page): Promise<void> {
-  await page.goto(`${poort.issuer}/dev/demo-rp/start`);
-  await page.waitForURL(/\/interaction\/[^/]+$/);
-}
-
-/** Clicks a submit button and waits until the page it leads to (after Poort's redirects) has loaded. */
-async function submit(page: Page, button: string): Promise<void> {
-  const navigated = page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame());
-  await page.getByRole('button', { name: button, exact: true }).click();
-  await navigated;
-  await page.waitForLoadState('load');
-}
-
-async function fillLogin(page: Page, email: string, password: string): Promise<void> {
-  await page.getByLabel('E-mail address', { exact: true }).fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await submit(page, 'Log in');
-}
-
-async function claimsOnCallback(page: Page): Promise<Record<string, unknown>> {
-  await page.waitForURL((url) => url.pathname === '/dev/demo-rp/callback');
-  await expectVisible(page.getByRole('status'));
-  return JSON.parse(await page.locator('#claims').innerText()) as Record<string, unknown>;
-}
+const demo = useDemoBrowser(import.meta.url);
+const open = (locale?: string) => demo.open(locale);
+const gotoLogin = (page: Page): Promise<void> => gotoDemoLogin(page, demo.poort.issuer);
 
 async function expectVisible(locator: ReturnType<Page['getByRole']>): Promise<void> {
   await locator.waitFor({ state: 'visible', timeout: 10_000 });
@@ -78,11 +23,11 @@ test('logging in through the real pages lands on the demo callback with a passwo
 
   const claims = await claimsOnCallback(page);
   expect(claims).toMatchObject({
-    iss: poort.issuer,
+    iss: demo.poort.issuer,
     aud: 'demo-rp',
     acr: 'urn:poort:acr:pwd',
     amr: ['pwd'],
-    sub: demoSub,
+    sub: demo.demoSub,
   });
   expect(typeof claims.auth_time).toBe('number');
   // The demo RP compares the nonce it sent with the one in the token and says so when they differ.
@@ -104,16 +49,16 @@ test('a wrong password shows the generic error on the login page and keeps the t
   expect(await page.getByLabel('Password', { exact: true }).inputValue()).toBe('');
 
   // An unknown e-mail address gets exactly the same message.
-  await fillLogin(page, 'nobody@poort.test', 'Not-the-password-2026!');
+  await fillLogin(page, 'nobody@demo.poort.test', 'Not-the-password-2026!');
   expect(page.url()).toBe(loginUrl);
   await expectVisible(page.getByRole('alert'));
   expect(await page.getByRole('alert').innerText()).toBe('The e-mail address or password is incorrect.');
-  expect(await page.getByLabel('E-mail address', { exact: true }).inputValue()).toBe('nobody@poort.test');
+  expect(await page.getByLabel('E-mail address', { exact: true }).inputValue()).toBe('nobody@demo.poort.test');
   expect(await page.getByLabel('Password', { exact: true }).inputValue()).toBe('');
 
   // The right password still works afterwards.
   await fillLogin(page, DEMO.email, DEMO.password);
-  expect(await claimsOnCallback(page)).toMatchObject({ sub: demoSub, amr: ['pwd'] });
+  expect(await claimsOnCallback(page)).toMatchObject({ sub: demo.demoSub, amr: ['pwd'] });
 });
 
 test('a browser that prefers Dutch gets the login page in Dutch', async () => {
@@ -134,7 +79,7 @@ test('a browser that prefers Dutch gets the login page in Dutch', async () => {
 test('the login page loads under its Content Security Policy without console errors or violations', async () => {
   const { page, problems } = await open();
   // goto resolves with the first non-redirect response: the login page itself.
-  const response = await page.goto(`${poort.issuer}/dev/demo-rp/start`);
+  const response = await page.goto(`${demo.poort.issuer}/dev/demo-rp/start`);
   expect(response?.url()).toMatch(/\/interaction\/[^/]+$/);
   expect(response?.status()).toBe(200);
 
@@ -150,7 +95,7 @@ test('the login page loads under its Content Security Policy without console err
   await fillLogin(page, DEMO.email, DEMO.password);
   await claimsOnCallback(page);
 
-  expect(problems).toEqual({ consoleErrors: [], pageErrors: [], cspViolations: [], failedRequests: [] });
+  expect(problems).toEqual(NO_PROBLEMS);
 });
 
 // Last in this file: it changes the demo account's password.
@@ -162,8 +107,8 @@ test('forgot password: the link from the e-mail sets a new password, which then 
   await submit(page, 'Send me a link');
   expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Check your e-mail');
 
-  await poort.container.passwordResets.settle();
-  const mail = poort.container.outbox?.list().find((m) => m.kind === 'mail' && m.to === DEMO.email && m.purpose === 'password-reset');
+  await demo.poort.container.passwordResets.settle();
+  const mail = demo.poort.container.outbox?.list().find((m) => m.kind === 'mail' && m.to === DEMO.email && m.purpose === 'password-reset');
   const link = /https?:\/\/\S+\/reset-password\/[\w-]{43}/.exec(mail?.text ?? '')?.[0];
   expect(link).toBeDefined();
   await page.goto(link ?? '');
@@ -175,6 +120,6 @@ test('forgot password: the link from the e-mail sets a new password, which then 
 
   await gotoLogin(page);
   await fillLogin(page, DEMO.email, fresh);
-  expect(await claimsOnCallback(page)).toMatchObject({ sub: demoSub });
-  expect(problems).toEqual({ consoleErrors: [], pageErrors: [], failedRequests: [], cspViolations: [] });
+  expect(await claimsOnCallback(page)).toMatchObject({ sub: demo.demoSub });
+  expect(problems).toEqual(NO_PROBLEMS);
 });

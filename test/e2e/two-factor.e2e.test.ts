@@ -4,86 +4,39 @@
  * logging out and in again with a fresh code; logging in with an SMS code; logging in with a recovery code.
  * Every page must load under its Content Security Policy without console errors.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ACR } from '../../config/oidc.ts';
 import { currentTotp } from '../../src/auth/totp.ts';
-import { DEMO, seedDemo } from '../../src/dev/seed.ts';
-import { launchChromium, openPage, type PageProblems } from '../support/chromium.ts';
-import { startPoort, type TestPoort } from '../support/poort.ts';
+import { DEMO } from '../../src/dev/seed.ts';
+import { NO_PROBLEMS, claimsOnCallback, fillLogin, gotoLogin, submit, useDemoBrowser } from '../support/demo-browser.ts';
 
 const PHONE = '+31612345678';
-const NO_PROBLEMS: PageProblems = { consoleErrors: [], pageErrors: [], cspViolations: [], failedRequests: [] };
 
-let poort: TestPoort;
-let demoSub: string;
-let organisationId: string;
-let browser: Browser | undefined;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  poort = await startPoort(import.meta.url);
-  ({ organisationId } = await seedDemo(poort.container));
+const demo = useDemoBrowser(import.meta.url, async ({ poort, organisationId }) => {
   await poort.container.models.Organisation.updateOne({ _id: organisationId }, { $set: { twoFactor: 'required' } });
-  const account = await poort.container.accounts.findByEmail(organisationId, DEMO.email);
-  if (!account) throw new Error('seedDemo did not create the demo account');
-  demoSub = account._id;
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await poort?.close();
 });
-
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-});
-
-async function open(): Promise<{ page: Page; problems: PageProblems }> {
-  if (!browser) throw new Error('Chromium did not start (see beforeAll)');
-  const opened = await openPage(browser, { locale: 'en-GB' });
-  context = opened.context;
-  return opened;
-}
-
-/** Clicks a submit button and waits until the page it leads to (after Poort's redirects) has loaded. */
-async function submit(page: Page, button: string): Promise<void> {
-  const navigated = page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame());
-  await page.getByRole('button', { name: button, exact: true }).click();
-  await navigated;
-  await page.waitForLoadState('load');
-}
+const open = () => demo.open();
 
 /** From the demo RP to Poort's login page, then the password. */
 async function logInWithPassword(page: Page): Promise<void> {
-  await page.goto(`${poort.issuer}/dev/demo-rp/start`);
-  await page.waitForURL(/\/interaction\/[^/]+$/);
-  await page.getByLabel('E-mail address', { exact: true }).fill(DEMO.email);
-  await page.getByLabel('Password', { exact: true }).fill(DEMO.password);
-  await submit(page, 'Log in');
+  await gotoLogin(page, demo.poort.issuer);
+  await fillLogin(page, DEMO.email, DEMO.password);
 }
 
 async function heading(page: Page): Promise<string> {
   return page.getByRole('heading', { level: 1 }).innerText();
 }
 
-async function claimsOnCallback(page: Page): Promise<Record<string, unknown>> {
-  await page.waitForURL((url) => url.pathname === '/dev/demo-rp/callback');
-  await page.getByRole('status').waitFor({ state: 'visible', timeout: 10_000 });
-  return JSON.parse(await page.locator('#claims').innerText()) as Record<string, unknown>;
-}
-
 /** The newest SMS to the demo phone in Poort's dev outbox, and the code in it. */
 function latestSmsCode(): string {
-  const sms = poort.container.outbox?.list().find((m) => m.kind === 'sms' && m.to === PHONE);
+  const sms = demo.poort.container.outbox?.list().find((m) => m.kind === 'sms' && m.to === PHONE);
   const code = /\b(\d{6})\b/.exec(sms?.text ?? '')?.[1];
   if (!code) throw new Error('no SMS code in the outbox');
   return code;
 }
 
 test('required policy: set up the app during login, log out, log in again with a fresh code', async () => {
-  await poort.container.secondFactors.remove(demoSub);
+  await demo.poort.container.secondFactors.remove(demo.demoSub);
   const { page, problems } = await open();
   await logInWithPassword(page);
 
@@ -108,7 +61,7 @@ test('required policy: set up the app during login, log out, log in again with a
   await submit(page, 'I have stored my codes');
 
   const first = await claimsOnCallback(page);
-  expect(first).toMatchObject({ sub: demoSub, acr: ACR.multiFactor, amr: ['pwd', 'otp', 'mfa'] });
+  expect(first).toMatchObject({ sub: demo.demoSub, acr: ACR.multiFactor, amr: ['pwd', 'otp', 'mfa'] });
 
   // RP-initiated logout (the demo RP's link carries the ID token as hint), confirmed on Poort's page.
   await page.getByRole('link', { name: 'Log out', exact: true }).click();
@@ -128,16 +81,16 @@ test('required policy: set up the app during login, log out, log in again with a
   await submit(page, 'Continue');
 
   const second = await claimsOnCallback(page);
-  expect(second).toMatchObject({ sub: demoSub, acr: ACR.multiFactor, amr: ['pwd', 'otp', 'mfa'] });
+  expect(second).toMatchObject({ sub: demo.demoSub, acr: ACR.multiFactor, amr: ['pwd', 'otp', 'mfa'] });
   expect(Number(second.auth_time)).toBeGreaterThanOrEqual(Number(first.auth_time));
   expect(problems).toEqual(NO_PROBLEMS);
 });
 
 test('SMS: after the password, the code from the text message logs in', async () => {
-  const { secondFactors, db } = poort.container;
-  const started = await secondFactors.startEnrolment(demoSub, 'sms', { phone: PHONE, issuer: DEMO.organisation, label: DEMO.email });
+  const { secondFactors, db } = demo.poort.container;
+  const started = await secondFactors.startEnrolment(demo.demoSub, 'sms', { phone: PHONE, issuer: DEMO.organisation, label: DEMO.email });
   if (typeof started === 'string') throw new Error(`SMS set-up not started: ${started}`);
-  const enrolled = await secondFactors.completeEnrolment(demoSub, organisationId, started.enrolmentId, latestSmsCode(), '127.0.0.1');
+  const enrolled = await secondFactors.completeEnrolment(demo.demoSub, demo.organisationId, started.enrolmentId, latestSmsCode(), '127.0.0.1');
   expect(enrolled.ok).toBe(true);
   // The set-up's text message was just sent; at most one per 30 s goes out. Start as if it were sent a while ago.
   await db.collection('throttle_sms_interval').deleteMany({});
@@ -150,17 +103,17 @@ test('SMS: after the password, the code from the text message logs in', async ()
   await page.getByLabel('Code', { exact: true }).fill(latestSmsCode());
   await submit(page, 'Continue');
 
-  expect(await claimsOnCallback(page)).toMatchObject({ sub: demoSub, acr: ACR.multiFactor, amr: ['pwd', 'sms', 'mfa'] });
+  expect(await claimsOnCallback(page)).toMatchObject({ sub: demo.demoSub, acr: ACR.multiFactor, amr: ['pwd', 'sms', 'mfa'] });
   expect(problems).toEqual(NO_PROBLEMS);
 });
 
 test('recovery code: "Use a recovery code instead", type one, logged in', async () => {
-  const { secondFactors } = poort.container;
-  const started = await secondFactors.startEnrolment(demoSub, 'totp', { issuer: DEMO.organisation, label: DEMO.email });
+  const { secondFactors } = demo.poort.container;
+  const started = await secondFactors.startEnrolment(demo.demoSub, 'totp', { issuer: DEMO.organisation, label: DEMO.email });
   if (typeof started === 'string' || !started.secret) throw new Error('app set-up did not start');
   const secret = started.secret.replace(/\s/g, '');
-  expect((await secondFactors.completeEnrolment(demoSub, organisationId, started.enrolmentId, currentTotp(secret, new Date()), '127.0.0.1')).ok).toBe(true);
-  const [code] = await secondFactors.regenerateRecoveryCodes(demoSub);
+  expect((await secondFactors.completeEnrolment(demo.demoSub, demo.organisationId, started.enrolmentId, currentTotp(secret, new Date()), '127.0.0.1')).ok).toBe(true);
+  const [code] = await secondFactors.regenerateRecoveryCodes(demo.demoSub);
 
   const { page, problems } = await open();
   await logInWithPassword(page);
@@ -171,6 +124,6 @@ test('recovery code: "Use a recovery code instead", type one, logged in', async 
   await page.getByLabel('Recovery code', { exact: true }).fill(code ?? '');
   await submit(page, 'Continue');
 
-  expect(await claimsOnCallback(page)).toMatchObject({ sub: demoSub, acr: ACR.multiFactor, amr: ['pwd', 'rc', 'mfa'] });
+  expect(await claimsOnCallback(page)).toMatchObject({ sub: demo.demoSub, acr: ACR.multiFactor, amr: ['pwd', 'rc', 'mfa'] });
   expect(problems).toEqual(NO_PROBLEMS);
 });
