@@ -49,6 +49,11 @@ export const envSchema = z.object({
     .describe('HMAC-SHA256 key for the X-Poort-Signature header of SMS webhook calls'),
   TRUST_PROXY: bool.default(false)
     .describe('true when behind a TLS-terminating proxy that sets X-Forwarded-Proto/For/Host'),
+  TRUST_PROXY_HOPS: z.coerce.number({ message: 'must be a whole number from 1 to 10' }).int('must be a whole number from 1 to 10')
+    .min(1, 'must be a whole number from 1 to 10').max(10, 'must be a whole number from 1 to 10').default(1)
+    .describe('With TRUST_PROXY: how many proxies stand in front of Poort; the client address is that many X-Forwarded-For entries from the right'),
+  DATABASE_TIMEOUT: duration.default(5).describe('Longest wait for any one database operation before the request answers 503 (5s)'),
+  SHUTDOWN_GRACE: duration.default(10).describe('On SIGTERM: how long requests under way may take to finish before connections are closed (10s)'),
   SESSION_MAX_AGE: duration.default(43200).describe('Absolute session age after which a full login is asked (12h)'),
   STEP_UP_MAX_AGE: duration.default(600).describe('How recent a second factor must be for sensitive admin actions (10m)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
@@ -71,6 +76,12 @@ export interface Config {
   smsWebhookUrl: string | undefined;
   smsWebhookSecret: string | undefined;
   trustProxy: boolean;
+  /** Proxies in front of Poort (with trustProxy): the client address is this many X-Forwarded-For entries from the right. */
+  trustProxyHops: number;
+  /** Seconds: the bound on one database operation (server selection included). */
+  databaseTimeout: number;
+  /** Seconds: how long a graceful shutdown waits for requests under way. */
+  shutdownGrace: number;
   /** Seconds. */
   sessionMaxAge: number;
   /** Seconds. */
