@@ -46,9 +46,11 @@ export function createProvider({ config, db, clients, accounts, pages, policy }:
       clientAuthSigningAlgValues: ['RS256', 'ES256'],
     },
     pkce: {
-      // S256 only (oidc-provider v9 supports no other method); required unless a confidential client opted out
-      // and the request carries a nonce instead (a code flow without either has no code-injection protection).
-      required: (ctx, client) => client.clientAuthMethod === 'none' || client.metadata().pkce_required !== false || !ctx.oidc.params?.nonce,
+      // S256 only (oidc-provider v9 supports no other method); always required for public clients and by default
+      // for confidential ones. A confidential client registered with `--pkce optional` may send neither PKCE nor a
+      // nonce: OpenID Connect Core makes nonce optional in the code flow and RFC 9700 §2.1.1 leaves code-injection
+      // protection to such a client (docs/flows.md).
+      required: (_ctx, client) => client.clientAuthMethod === 'none' || client.metadata().pkce_required !== false,
     },
     extraClientMetadata: {
       properties: ['organisation_id', 'first_party', 'pkce_required'],
@@ -98,6 +100,9 @@ export function createProvider({ config, db, clients, accounts, pages, policy }:
   };
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  // The client address is the X-Forwarded-For entry written by the outermost trusted proxy: that many entries from
+  // the right. Entries further left are whatever the client sent, so they never reach ctx.ip (per-IP throttles).
+  provider.maxIpsCount = config.trustProxyHops;
   // Poort stores only the SHA-256 of client secrets; compare the presented secret's hash in constant time.
   provider.Client.prototype.compareClientSecret = function compare(this: { clientSecret?: string }, actual: string) {
     return secretMatches(this.clientSecret, actual);

@@ -1,6 +1,7 @@
 /**
  * Client authentication at the token endpoint (client_secret_post as well as basic) and PKCE rules: required with
- * S256 by default, optional for a confidential client created with `pkce: 'optional'` that relies on nonce.
+ * S256 by default and always for public clients; optional for a confidential client created with `pkce: 'optional'`,
+ * which then needs no nonce either (OpenID Connect Core: nonce is optional in the code flow).
  */
 import { Agent } from '../../support/browser.ts';
 import { createTenant, startPoort, type Tenant, type TestPoort } from '../../support/poort.ts';
@@ -64,10 +65,27 @@ describe('PKCE', () => {
     expect(tokens.claims()?.sub).toBe(tenant.accountId);
   });
 
-  test('a client with pkce optional that sends neither PKCE nor a nonce gets invalid_request, without a code', async () => {
+  test('a confidential client created with pkce optional logs in with neither PKCE nor a nonce (state only)', async () => {
     const tenant = await createTenant(poort, { pkce: 'optional' });
     const config = await discover(poort.issuer, tenant);
-    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: tenant.redirectUri, scope: 'openid', state: 'st-0' });
+    const state = oidc.randomState();
+    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: tenant.redirectUri, scope: 'openid', state });
+    expect(url.searchParams.has('code_challenge')).toBe(false);
+    expect(url.searchParams.has('nonce')).toBe(false);
+    const callback = await login(new Agent(), poort.issuer, { url, verifier: '', nonce: '', state }, tenant.email, tenant.password);
+    expect(callback.searchParams.get('error')).toBeNull();
+    const tokens = await oidc.authorizationCodeGrant(config, callback, { expectedState: state, idTokenExpected: true });
+    expect(tokens.claims()?.sub).toBe(tenant.accountId);
+    expect(tokens.claims()?.nonce).toBeUndefined();
+  });
+
+  test('a public client always needs PKCE, even when it sends a nonce', async () => {
+    const tenant = await createTenant(poort);
+    const { clientId } = await poort.container.clients.create({
+      organisationId: tenant.organisationId, name: 'Public app', redirectUris: [tenant.redirectUri], postLogoutRedirectUris: [], public: true,
+    });
+    const config = await discover(poort.issuer, { clientId, clientSecret: 'not-used-by-the-authorization-url' });
+    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: tenant.redirectUri, scope: 'openid', nonce: oidc.randomNonce(), state: 'st-p' });
     const callback = returnedToRp(await new Agent().follow(url.toString(), poort.issuer), tenant.redirectUri);
     expect(callback.searchParams.get('error')).toBe('invalid_request');
     expect(callback.searchParams.get('error_description')).toMatch(/PKCE/i);
