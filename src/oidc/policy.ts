@@ -100,7 +100,9 @@ export function createInteractionPolicy(deps: PolicyDeps): interactionPolicy.Pro
       return prompt;
     };
   }
-  login.checks.add(new Check('organisation_mismatch', 'the session belongs to an account of another organisation', 'login_required', async (ctx: KoaContextWithOIDC) => {
+  // Its description is oidc-provider's own "no session" one: a prompt=none answer must not tell the client that the
+  // browser holds a session at another organisation.
+  login.checks.add(new Check('organisation_mismatch', 'End-User authentication is required', 'login_required', async (ctx: KoaContextWithOIDC) => {
     if (!ctx.oidc.session?.accountId) return Check.NO_NEED_TO_PROMPT;
     const context = await load(ctx);
     return context.login?.organisationId === clientOrganisation(ctx) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;

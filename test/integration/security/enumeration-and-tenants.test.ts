@@ -3,7 +3,7 @@
  * organisation is as unknown to a client as an address that does not exist — also when it already has a session.
  */
 import { en } from '../../../src/i18n/en.ts';
-import { inputValue, type Page } from '../../support/browser.ts';
+import { Agent, inputValue, type Page } from '../../support/browser.ts';
 import { createTenant, startPoort, type Tenant, type TestPoort } from '../../support/poort.ts';
 import { authorizationRequest, exchange } from '../../support/rp.ts';
 import { attempt, formError, openLogin, postLogin, withoutCsrf } from '../../support/security.ts';
@@ -90,6 +90,12 @@ test('a session of an organisation-B account does not log anyone in at an organi
   expect(callback.origin + callback.pathname).toBe(orgA.redirectUri);
   expect(callback.searchParams.get('error')).toBe('login_required');
   expect(callback.searchParams.get('code')).toBeNull();
+  // …exactly as a browser without any session is answered: nothing hints at a session elsewhere.
+  const fresh = await openLogin(poort, orgA);
+  const silentNone = await authorizationRequest(fresh.config, orgA.redirectUri, { prompt: 'none' });
+  const noSession = new URL((await new Agent().follow(silentNone.url.toString(), poort.issuer)).location ?? poort.issuer);
+  const answer = (url: URL): string[][] => [...url.searchParams].filter(([name]) => name !== 'state').sort();
+  expect(answer(callback)).toEqual(answer(noSession));
 
   // Logging in at A with A's own account from that browser ends B's session first, then returns to A.
   const own = await attempt(aForm, orgA.email, orgA.password);
