@@ -63,6 +63,8 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
   async function throttled(accountId: string, kind: CodeKind, ip: string, check: () => Promise<VerifyResult>): Promise<VerifyResult> {
     const key = `${accountId}:${kind === 'recovery' ? 'recovery' : 'code'}`;
     const verdict = await throttle.begin(key, ip);
+    // A locked factor's answer counts against the IP like the wrong code it looks like.
+    if (verdict === 'locked') await throttle.failed(key, ip);
     if (verdict !== 'allowed') return { ok: false, reason: verdict };
     const result = await check();
     if (result.ok) await throttle.succeeded(key);

@@ -5,7 +5,8 @@
  * the first FREE_ATTEMPTS failures cost nothing; after that each further attempt must wait a growing delay
  * (5 s, 10 s, 20 s, … capped at MAX_DELAY) and only one attempt may pass per delay, decided atomically, so parallel
  * guesses do not slip through. A success clears the key. Per IP: at most IP_FAILURES failures per IP_WINDOW.
- * With `lockAfter` (second factors) the key is locked after that many consecutive failures.
+ * With `lockAfter` (second factors) the key is locked after that many consecutive failures; a locked key keeps the
+ * delays of a throttled one, so the answers a person or script sees are the same for both.
  */
 import type { mongo } from 'mongoose';
 import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
@@ -22,8 +23,8 @@ export type Verdict = 'allowed' | 'throttled' | 'locked';
 
 export interface ThrottleOptions {
   /**
-   * After this many attempts that passed without a success (within 24 h), the key is locked: every attempt is refused
-   * without checking, until the window ends or `clear` (a manager's reset). Unset: never locked (passwords).
+   * After this many attempts that passed without a success (within 24 h), the key is locked: every attempt that passes
+   * the delay is refused without checking, until the window ends or `clear` (a manager's reset). Unset: never locked (passwords).
    */
   lockAfter?: number;
 }
@@ -63,10 +64,6 @@ export function createThrottle(db: mongo.Db, name: string, options: ThrottleOpti
       const ipState = await ips.get(ip);
       if (ipState && ipState.consumedPoints >= IP_FAILURES) return 'throttled';
       const attempt = (await attempts.consume(key)).consumedPoints;
-      if (options.lockAfter !== undefined && attempt > options.lockAfter) {
-        await attempts.reward(key);
-        return 'locked';
-      }
       if (attempt <= FREE_ATTEMPTS) return 'allowed';
       try {
         await gate.consume(key);
@@ -77,6 +74,13 @@ export function createThrottle(db: mongo.Db, name: string, options: ThrottleOpti
       }
       const gated = (await passed.consume(key)).consumedPoints;
       await gate.block(key, delaySeconds(FREE_ATTEMPTS + gated));
+      // The lock is decided only after the gate, so a locked key answers quick retries 'throttled' and gated ones
+      // 'locked' (shown as a wrong code) on the very schedule of a key that is merely throttled: the sequence of
+      // answers never tells the two apart. The counter stays at the limit, keeping the key locked.
+      if (options.lockAfter !== undefined && attempt > options.lockAfter) {
+        await attempts.reward(key);
+        return 'locked';
+      }
       return 'allowed';
     },
     async failed(_key, ip) {

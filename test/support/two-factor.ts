@@ -58,8 +58,9 @@ export async function expireSmsInterval(poort: TestPoort): Promise<void> {
 }
 
 /** Ends the growing delay of the second-factor throttle now (the count of failures stays). */
-export async function expireCodeGate(poort: TestPoort): Promise<void> {
-  await poort.container.db.collection(CODE_GATE).updateMany({}, { $set: { expire: new Date(Date.now() - 1000) } });
+export async function expireCodeGate(poort: TestPoort, accountId?: string): Promise<void> {
+  const filter = accountId ? { key: `${accountId}:code` } : {};
+  await poort.container.db.collection(CODE_GATE).updateMany(filter, { $set: { expire: new Date(Date.now() - 1000) } });
 }
 
 /** The code of the newest SMS in the dev outbox to `phone` (E.164), or undefined. */

@@ -4,9 +4,9 @@
  */
 import { LOCK_AFTER } from '../../../src/auth/second-factors.ts';
 import { FREE_ATTEMPTS } from '../../../src/auth/throttle.ts';
-import { createTenant, startPoort, type TestPoort } from '../../support/poort.ts';
+import { createTenant, startPoort, type Tenant, type TestPoort } from '../../support/poort.ts';
 import {
-  callbackOf, codeMessage, comparable, enrolTotp, expireCodeGate, isCodePage, passwordStep, postCode, totpNow,
+  type AfterPassword, callbackOf, codeMessage, comparable, enrolTotp, expireCodeGate, isCodePage, passwordStep, postCode, totpNow,
 } from '../../support/two-factor.ts';
 
 let poort: TestPoort;
@@ -67,6 +67,39 @@ test(`after ${LOCK_AFTER} consecutive wrong codes the factor is locked, and the 
   // Operators can tell the lock apart in the audit log; the person cannot.
   const events = await poort.container.models.AuditEvent.find({ targetId: tenant.accountId }).lean().exec();
   expect(events.some((event) => event.type === 'login.second_factor_locked')).toBe(true);
+});
+
+test('a locked factor and a merely throttled one answer a guessing script with the same sequence', async () => {
+  // Both factors past their free attempts with a delay running: one locked, one not.
+  const locked = await createTenant(poort);
+  const throttled = await createTenant(poort);
+  const lockedFactor = await enrolTotp(poort, locked);
+  const throttledFactor = await enrolTotp(poort, throttled);
+  const lockedLogin = await passwordStep(poort, locked);
+  for (let i = 0; i < LOCK_AFTER; i += 1) {
+    await expireCodeGate(poort, locked.accountId);
+    await postCode(poort, lockedLogin, wrongFor(totpNow(poort, lockedFactor.secret)));
+  }
+  const throttledLogin = await passwordStep(poort, throttled);
+  for (let i = 0; i < FREE_ATTEMPTS + 1; i += 1) await postCode(poort, throttledLogin, wrongFor(totpNow(poort, throttledFactor.secret)));
+
+  // What a script sees: quick retries, then one after the delay, then a quick one again.
+  const answers = async (tenant: Tenant, login: AfterPassword, secret: string): Promise<string[]> => {
+    const seen: string[] = [];
+    const guess = async (): Promise<void> => {
+      const page = await postCode(poort, login, wrongFor(totpNow(poort, secret)));
+      seen.push(`${page.status} ${codeMessage(page)}`);
+    };
+    await guess();
+    await guess();
+    await expireCodeGate(poort, tenant.accountId);
+    await guess();
+    await guess();
+    return seen;
+  };
+  const fromThrottled = await answers(throttled, throttledLogin, throttledFactor.secret);
+  expect(fromThrottled).toEqual(['200 throttled', '200 throttled', '200 invalid', '200 throttled']);
+  expect(await answers(locked, lockedLogin, lockedFactor.secret)).toEqual(fromThrottled);
 });
 
 test('another account is not affected by a locked factor', async () => {
