@@ -1,17 +1,20 @@
 /** Starts Poort on a port and stops it gracefully: stop accepting, let requests finish, close the database. */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.ts';
 import { createApp } from './app.ts';
 import { createContainer, type Container, type ContainerOptions } from './container.ts';
-
-const DRAIN_MS = 10_000;
 
 export interface RunningServer {
   server: Server;
   container: Container;
   /** The address actually bound, e.g. http://127.0.0.1:43117 (the issuer may differ behind a proxy). */
   address: string;
+  /**
+   * Graceful stop: refuse new connections, answer every request already received (each with `Connection: close`,
+   * so no client sends another one on that connection), close idle keep-alive connections, and after
+   * `config.shutdownGrace` close whatever is still open; then the database.
+   */
   close(): Promise<void>;
 }
 
@@ -27,6 +30,19 @@ export async function startServer(config: Config, options: ContainerOptions = {}
     server.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
+
+  // Responses not yet sent: when the drain begins, they learn to close their connection afterwards.
+  const pending = new Set<ServerResponse>();
+  let draining = false;
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (draining) {
+      res.setHeader('Connection', 'close');
+      return;
+    }
+    pending.add(res);
+    res.once('close', () => pending.delete(res));
+  });
+
   let closing: Promise<void> | undefined;
   return {
     server,
@@ -34,11 +50,15 @@ export async function startServer(config: Config, options: ContainerOptions = {}
     address: `http://127.0.0.1:${port}`,
     close() {
       closing ??= (async () => {
+        draining = true;
+        for (const res of pending) if (!res.headersSent) res.setHeader('Connection', 'close');
+        pending.clear();
+        // Stops listening (new connections are refused) and closes the connections that are idle right now.
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        // A connection busy at shutdown is closed once its response is done, not kept alive until keepAliveTimeout.
+        // A response already under way when the drain began could not carry the header: close its connection as
+        // soon as it is idle instead of keeping it alive until keepAliveTimeout.
         const sweep = setInterval(() => server.closeIdleConnections(), 100);
-        const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+        const force = setTimeout(() => server.closeAllConnections(), config.shutdownGrace * 1000);
         await drained;
         clearInterval(sweep);
         clearTimeout(force);
