@@ -50,6 +50,9 @@ describe('development defaults', () => {
       cookieKeys: [DEV_COOKIE_KEY],
       mailFrom: 'Poort <no-reply@localhost>',
       trustProxy: false,
+      trustProxyHops: 1,
+      databaseTimeout: 5,
+      shutdownGrace: 10,
       sessionMaxAge: 43200,
       stepUpMaxAge: 600,
       logLevel: 'info',
@@ -105,6 +108,11 @@ describe('each invalid variable is named', () => {
     ['MONGODB_URI', 'MONGODB_URI=postgres://', { MONGODB_URI: 'postgres://db/poort' }],
     ['SMTP_URL', 'SMTP_URL=http://x', { SMTP_URL: 'http://x' }],
     ['TRUST_PROXY', 'TRUST_PROXY=maybe', { TRUST_PROXY: 'maybe' }],
+    ['TRUST_PROXY_HOPS', 'TRUST_PROXY_HOPS=0', { TRUST_PROXY_HOPS: '0' }],
+    ['TRUST_PROXY_HOPS', 'TRUST_PROXY_HOPS=1.5', { TRUST_PROXY_HOPS: '1.5' }],
+    ['TRUST_PROXY_HOPS', 'TRUST_PROXY_HOPS=all', { TRUST_PROXY_HOPS: 'all' }],
+    ['DATABASE_TIMEOUT', 'DATABASE_TIMEOUT=0', { DATABASE_TIMEOUT: '0' }],
+    ['SHUTDOWN_GRACE', 'SHUTDOWN_GRACE=later', { SHUTDOWN_GRACE: 'later' }],
     ['SESSION_MAX_AGE', 'SESSION_MAX_AGE=soon', { SESSION_MAX_AGE: 'soon' }],
     ['SESSION_MAX_AGE', 'SESSION_MAX_AGE=0', { SESSION_MAX_AGE: '0' }],
     ['STEP_UP_MAX_AGE', 'STEP_UP_MAX_AGE=5 minutes', { STEP_UP_MAX_AGE: '5 minutes' }],
@@ -171,7 +179,7 @@ describe('several problems are reported at once', () => {
 
 describe('production', () => {
   test('a complete production environment loads', () => {
-    const config = loadConfig({ ...production, TRUST_PROXY: 'true', SESSION_MAX_AGE: '8h', PORT: '8080' }, cwd);
+    const config = loadConfig({ ...production, TRUST_PROXY: 'true', TRUST_PROXY_HOPS: '2', SESSION_MAX_AGE: '8h', PORT: '8080' }, cwd);
     expect(config).toMatchObject({
       env: 'production',
       port: 8080,
@@ -180,6 +188,7 @@ describe('production', () => {
       smtpUrl: production.SMTP_URL,
       cookieKeys: ['k'.repeat(40)],
       trustProxy: true,
+      trustProxyHops: 2,
       sessionMaxAge: 8 * 3600,
       devOutbox: false,
     });
@@ -236,6 +245,8 @@ describe('durations', () => {
   ])('SESSION_MAX_AGE=%j is %i seconds', (value, seconds) => {
     expect(loadConfig({ NODE_ENV: 'test', SESSION_MAX_AGE: value }, cwd).sessionMaxAge).toBe(seconds);
     expect(loadConfig({ NODE_ENV: 'test', STEP_UP_MAX_AGE: value }, cwd).stepUpMaxAge).toBe(seconds);
+    expect(loadConfig({ NODE_ENV: 'test', DATABASE_TIMEOUT: value }, cwd).databaseTimeout).toBe(seconds);
+    expect(loadConfig({ NODE_ENV: 'test', SHUTDOWN_GRACE: value }, cwd).shutdownGrace).toBe(seconds);
   });
 
   test.each(['soon', '10 m', '1.5h', '-5', '10w', '0s'])('refuses %j', (value) => {
