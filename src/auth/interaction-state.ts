@@ -1,5 +1,9 @@
-/** Server-side state of a browser interaction (keyed by its uid, with an expiry): the post/redirect/get message. */
+/**
+ * Server-side state of a browser interaction (with an expiry): the post/redirect/get message and the pending second
+ * step. Keyed like the interaction itself, by the hash of its uid (storedId), so no stored key is a cookie value.
+ */
 import type { InteractionState, InteractionStateModel, Pending } from '../db/models/interaction-state.ts';
+import { storedId } from '../oidc/adapter.ts';
 
 export type { Pending };
 
@@ -18,32 +22,33 @@ export interface InteractionStates {
 }
 
 export function createInteractionStates(model: InteractionStateModel): InteractionStates {
+  const key = (uid: string): string => storedId('Interaction', uid);
   return {
     async setFlash(uid, flash, ttlSeconds = 3600) {
-      await model.updateOne({ _id: uid }, { $set: { flash, expiresAt: new Date(Date.now() + ttlSeconds * 1000) } }, { upsert: true });
+      await model.updateOne({ _id: key(uid) }, { $set: { flash, expiresAt: new Date(Date.now() + ttlSeconds * 1000) } }, { upsert: true });
     },
     async takeFlash(uid) {
       const before = await model.findOneAndUpdate(
-        { _id: uid, expiresAt: { $gt: new Date() }, flash: { $exists: true } },
+        { _id: key(uid), expiresAt: { $gt: new Date() }, flash: { $exists: true } },
         { $unset: { flash: 1 } },
       ).lean<InteractionState>().exec();
       return before?.flash ?? undefined;
     },
     async pending(uid) {
-      const state = await model.findOne({ _id: uid, expiresAt: { $gt: new Date() } }, { pending: 1 }).lean<InteractionState>().exec();
+      const state = await model.findOne({ _id: key(uid), expiresAt: { $gt: new Date() } }, { pending: 1 }).lean<InteractionState>().exec();
       return state?.pending?.accountId ? state.pending : undefined;
     },
     async setPending(uid, pending, ttlSeconds = 3600) {
-      await model.updateOne({ _id: uid }, { $set: { pending, expiresAt: new Date(Date.now() + ttlSeconds * 1000) } }, { upsert: true });
+      await model.updateOne({ _id: key(uid) }, { $set: { pending, expiresAt: new Date(Date.now() + ttlSeconds * 1000) } }, { upsert: true });
     },
     async updatePending(uid, changes) {
       const set = Object.fromEntries(Object.entries(changes).map(([key, value]) => [`pending.${key}`, value]));
       const unset = Object.fromEntries(Object.entries(changes).filter(([, value]) => value === undefined).map(([key]) => [`pending.${key}`, 1]));
       for (const key of Object.keys(unset)) delete set[key];
-      await model.updateOne({ _id: uid, 'pending.accountId': { $exists: true } }, { ...(Object.keys(set).length ? { $set: set } : {}), ...(Object.keys(unset).length ? { $unset: unset } : {}) });
+      await model.updateOne({ _id: key(uid), 'pending.accountId': { $exists: true } }, { ...(Object.keys(set).length ? { $set: set } : {}), ...(Object.keys(unset).length ? { $unset: unset } : {}) });
     },
     async clearPending(uid) {
-      await model.updateOne({ _id: uid }, { $unset: { pending: 1 } });
+      await model.updateOne({ _id: key(uid) }, { $unset: { pending: 1 } });
     },
   };
 }

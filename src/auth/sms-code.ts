@@ -23,6 +23,9 @@ export function createSmsCodes(model: SmsCodeModel, db: mongo.Db, box: SecretBox
   const interval = new RateLimiterMongo({ ...common, tableName: 'throttle_sms_interval', points: 1, duration: SMS_CODE.minIntervalSeconds });
   const hourly = new RateLimiterMongo({ ...common, tableName: 'throttle_sms_hourly', points: SMS_CODE.perHour, duration: 3600 });
   const hash = (id: string, code: string): string => box.mac(code, `sms:${id}`);
+  // A purpose names the interaction, account-page visit or reset link a code belongs to: stored keyed-hashed, so
+  // the collection holds no interaction id or other cookie-bound value.
+  const purposeKey = (purpose: string): string => box.mac(purpose, 'sms-purpose');
 
   return {
     async createIndexes() {
@@ -39,8 +42,8 @@ export function createSmsCodes(model: SmsCodeModel, db: mongo.Db, box: SecretBox
       const id = randomUUID();
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
       const created = now();
-      await model.create({ _id: id, accountId, purpose, phone, hash: hash(id, code), tries: 0, createdAt: created, expiresAt: new Date(created.getTime() + SMS_CODE.ttlSeconds * 1000) });
-      await model.deleteMany({ accountId, purpose, _id: { $ne: id } });
+      await model.create({ _id: id, accountId, purpose: purposeKey(purpose), phone, hash: hash(id, code), tries: 0, createdAt: created, expiresAt: new Date(created.getTime() + SMS_CODE.ttlSeconds * 1000) });
+      await model.deleteMany({ accountId, purpose: purposeKey(purpose), _id: { $ne: id } });
       return { code };
     },
     async verify(accountId, purpose, input) {
@@ -48,7 +51,7 @@ export function createSmsCodes(model: SmsCodeModel, db: mongo.Db, box: SecretBox
       if (!/^\d{6}$/.test(code)) return false;
       // Count the try first (atomically): a sixth try finds nothing, however many arrive at once.
       const current = await model.findOneAndUpdate(
-        { accountId, purpose, usedAt: { $exists: false }, expiresAt: { $gt: now() }, tries: { $lt: SMS_CODE.maxTries } },
+        { accountId, purpose: purposeKey(purpose), usedAt: { $exists: false }, expiresAt: { $gt: now() }, tries: { $lt: SMS_CODE.maxTries } },
         { $inc: { tries: 1 } },
         { sort: { createdAt: -1 }, returnDocument: 'after' },
       ).lean().exec();

@@ -5,7 +5,7 @@
  * payloads.
  */
 import type { mongo } from 'mongoose';
-import { oidcCollection, revokeGrant } from './adapter.ts';
+import { oidcCollection, revokeGrant, storedId } from './adapter.ts';
 
 export interface EndedSessions {
   /** Uids of the sessions that ended (Poort's timers of those sessions can go too). */
@@ -21,10 +21,12 @@ export interface KeepSessions {
 
 export async function endSessionsOf(db: mongo.Db, accountId: string, keep: KeepSessions = {}): Promise<EndedSessions> {
   const sessions = oidcCollection(db, 'Session');
-  const filter = keep.sessionId ? { accountId, _id: { $ne: keep.sessionId } } : { accountId };
+  // Sessions are stored under the hash of their id (adapter.ts): compare with the kept one's stored form.
+  const filter = keep.sessionId ? { accountId, _id: { $ne: storedId('Session', keep.sessionId) } } : { accountId };
   const ended = await sessions.find(filter, { projection: { _id: 1, uid: 1 } }).toArray();
   if (ended.length > 0) await sessions.deleteMany({ _id: { $in: ended.map((entry) => entry._id) } });
   const kept = new Set(keep.grantIds ?? []);
+  // Grant ids are references, stored as they are (adapter.ts): a Grant's `_id` is the id revokeGrant takes.
   const grantIds = (await oidcCollection(db, 'Grant').find({ accountId }, { projection: { _id: 1 } }).toArray())
     .map((entry) => entry._id)
     .filter((id) => !kept.has(id));

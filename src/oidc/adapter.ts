@@ -1,6 +1,25 @@
 /**
  * oidc-provider storage on MongoDB (raw driver, one collection per model: `oidc_<model>`).
  *
+ * - Bearer values are never stored. Where a model's id is itself the credential — whoever presents it is served —
+ *   the entry is keyed by the SHA-256 of the id (`storedId`, the one place of this rule), and the copies oidc-provider
+ *   puts in the payload are left out and put back on read (`seal` / `unseal`). A copy of the database or a backup then
+ *   holds no usable token, code or cookie value. A fast hash is enough: tokens and codes carry 256 random bits,
+ *   session and interaction ids 126, so no guess can be tested against the hashes.
+ *   Hashed (BEARER_IDS): AccessToken, ClientCredentials, RefreshToken, AuthorizationCode (redeemed at the token or
+ *   userinfo endpoint); Session (its id is the session cookie's value — that cookie is signed too, this is the second
+ *   line); Interaction (its id is the value of the interaction and resume cookies, and a finished interaction resumes
+ *   into a logged-in session; the id also shows in the interaction's URLs, so the signed cookie is its real guard and
+ *   the hash keeps the database from being one more place to read it); DeviceCode, BackchannelAuthenticationRequest, InitialAccessToken and
+ *   RegistrationAccessToken (bearers of features Poort leaves off, hashed so that turning one on cannot store them).
+ *   Kept as they are: Grant (referenced by tokens, sessions and interactions; a grant id alone obtains nothing),
+ *   ReplayDetection (its id is already a SHA-256 of an assertion's issuer and jti), PushedAuthorizationRequest (a
+ *   reference to pushed parameters: the authorization it starts still needs a login and returns to the client's own
+ *   redirect URI), and Session `uid` (a lookup key, never a credential).
+ * - What that costs: a session found by its uid comes back without its id, which only the cookie holds (oidc-provider
+ *   reads such a session only for its account and grants); an Interaction's `session.cookie` (the session id, copied
+ *   there by oidc-provider and read by nothing) is not kept; the device flow's lookup by user code would have to give
+ *   the device code back, so it refuses instead (the device flow is off).
  * - The payload is stored as a JSON string: oidc-provider payloads carry keys with dots (client ids, resource URLs),
  *   which a strict schema or older servers reject; queries only ever use the top-level fields beside it.
  * - Expiry is enforced on every read (`expiresAt > now`, checked in code for lookups by id); the purge job deletes
@@ -10,11 +29,13 @@
  *   it already consumed, revokes the whole grant (a replay) and gets `invalid_grant`.
  * - Clients come from Poort's own `clients` collection (see client-store.ts), read-only.
  */
+import { createHash } from 'node:crypto';
 import type { mongo } from 'mongoose';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { ClientStore } from './client-store.ts';
 
 export interface StoredEntry {
+  /** `storedId(model, id)`: for a bearer model the SHA-256 of the id, never the id. */
   _id: string;
   payload: string;
   expiresAt?: Date;
@@ -32,6 +53,20 @@ export const OIDC_MODELS = [
   'Grant', 'BackchannelAuthenticationRequest',
 ] as const;
 
+/** Models whose id is a bearer secret, stored only as its hash (see the header). */
+const BEARER_IDS: ReadonlySet<string> = new Set([
+  'AccessToken', 'ClientCredentials', 'RefreshToken', 'AuthorizationCode', 'Session', 'Interaction',
+  'DeviceCode', 'BackchannelAuthenticationRequest', 'InitialAccessToken', 'RegistrationAccessToken',
+]);
+
+/**
+ * The `_id` under which an entry of `model` with id `id` is stored: the SHA-256 (hex) of a bearer id, any other id
+ * as is. Everything that looks an oidc entry up by its id goes through here.
+ */
+export function storedId(model: string, id: string): string {
+  return BEARER_IDS.has(model) ? createHash('sha256').update(id).digest('hex') : id;
+}
+
 /** Models whose entries carry a grantId and die with their grant. */
 const GRANT_BOUND = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest'];
 
@@ -46,7 +81,7 @@ export function oidcCollection(db: mongo.Db, model: string): mongo.Collection<St
 export async function revokeGrant(db: mongo.Db, grantId: string): Promise<void> {
   await Promise.all([
     ...GRANT_BOUND.map((model) => oidcCollection(db, model).deleteMany({ grantId })),
-    oidcCollection(db, 'Grant').deleteOne({ _id: grantId }),
+    oidcCollection(db, 'Grant').deleteOne({ _id: storedId('Grant', grantId) }),
   ]);
 }
 
@@ -58,24 +93,58 @@ function isExpired(entry: StoredEntry): boolean {
   return entry.expiresAt !== undefined && entry.expiresAt.getTime() <= Date.now();
 }
 
-function toPayload(entry: StoredEntry | null): AdapterPayload | undefined {
+/** An Interaction's resume URL ends with its id: stored without it, under this name. */
+const RETURN_TO_BASE = 'returnToBase';
+
+/**
+ * The payload as stored: for a bearer model without any copy of its id (`jti`; an Interaction's resume URL) and
+ * without the session cookie value oidc-provider copies into an Interaction (`session.cookie`, which nothing reads
+ * back). `consumed` lives beside the payload (see consume).
+ */
+function seal(model: string, id: string, payload: AdapterPayload): string {
+  const { consumed: _consumed, ...rest } = payload;
+  if (!BEARER_IDS.has(model)) return JSON.stringify(rest);
+  const { jti: _jti, ...sealed }: Record<string, unknown> = rest;
+  if (model === 'Interaction') {
+    if (typeof rest.returnTo === 'string' && rest.returnTo.endsWith(id)) {
+      delete sealed.returnTo;
+      sealed[RETURN_TO_BASE] = rest.returnTo.slice(0, -id.length);
+    }
+    if (rest.session?.cookie !== undefined) {
+      const { cookie: _cookie, ...session } = rest.session;
+      sealed.session = session;
+    }
+  }
+  return JSON.stringify(sealed);
+}
+
+/** The payload oidc-provider gave, back from its stored form; `id` is the id it was asked by (absent for lookups by uid). */
+function unseal(model: string, entry: StoredEntry | null, id?: string): AdapterPayload | undefined {
   if (!entry) return undefined;
-  const payload = JSON.parse(entry.payload) as AdapterPayload;
+  const payload = JSON.parse(entry.payload) as AdapterPayload & Record<string, unknown>;
+  if (BEARER_IDS.has(model) && id !== undefined) {
+    payload.jti = id;
+    if (typeof payload[RETURN_TO_BASE] === 'string') {
+      payload.returnTo = `${payload[RETURN_TO_BASE]}${id}`;
+      delete payload[RETURN_TO_BASE];
+    }
+  }
   return entry.consumed ? { ...payload, consumed: entry.consumed } : payload;
 }
 
 class MongoAdapter implements Adapter {
   private readonly collection: mongo.Collection<StoredEntry>;
   private readonly db: mongo.Db;
+  private readonly model: string;
 
   constructor(db: mongo.Db, model: string) {
     this.db = db;
+    this.model = model;
     this.collection = oidcCollection(db, model);
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-    const { consumed: _consumed, ...rest } = payload;
-    const set: Partial<StoredEntry> = { payload: JSON.stringify(rest) };
+    const set: Partial<StoredEntry> = { payload: seal(this.model, id, payload) };
     if (expiresIn) set.expiresAt = new Date(Date.now() + expiresIn * 1000);
     if (payload.grantId) set.grantId = payload.grantId;
     if (payload.uid) set.uid = payload.uid;
@@ -83,26 +152,29 @@ class MongoAdapter implements Adapter {
     if (typeof payload.accountId === 'string') set.accountId = payload.accountId;
     // A session saved again after its logout no longer belongs to the account: drop the stale field.
     const update = set.accountId ? { $set: set } : { $set: set, $unset: { accountId: '' as const } };
-    await this.collection.updateOne({ _id: id }, update, { upsert: true });
+    await this.collection.updateOne({ _id: storedId(this.model, id) }, update, { upsert: true });
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     // By `_id` alone, expiry checked here: the MongoDB stand-in uses an index only when the filter has exactly the
     // index's keys, so adding the expiry condition to the filter made every lookup a collection scan.
-    const entry = await this.collection.findOne({ _id: id });
-    return entry && !isExpired(entry) ? toPayload(entry) : undefined;
+    const entry = await this.collection.findOne({ _id: storedId(this.model, id) });
+    return entry && !isExpired(entry) ? unseal(this.model, entry, id) : undefined;
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return toPayload(await this.collection.findOne({ uid, ...live() }));
+    // A Session, without its id: only its hash is stored (see the header).
+    return unseal(this.model, await this.collection.findOne({ uid, ...live() }));
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return toPayload(await this.collection.findOne({ userCode, ...live() }));
+    // The device flow needs the device code back from the user code, and only its hash is stored.
+    if (BEARER_IDS.has(this.model)) throw new Error(`${this.model} ids are stored hashed: a lookup by user code cannot return one`);
+    return unseal(this.model, await this.collection.findOne({ userCode, ...live() }));
   }
 
   async destroy(id: string): Promise<void> {
-    await this.collection.deleteOne({ _id: id });
+    await this.collection.deleteOne({ _id: storedId(this.model, id) });
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
@@ -114,7 +186,7 @@ class MongoAdapter implements Adapter {
     // One atomic update keyed by `_id` only (see find): `$min` sets `consumed` when it is missing and never moves
     // it later; the document as it was before tells whether this call was the first.
     const before = await this.collection.findOneAndUpdate(
-      { _id: id },
+      { _id: storedId(this.model, id) },
       { $min: { consumed: now } },
       { projection: { grantId: 1, consumed: 1 }, returnDocument: 'before' },
     );

@@ -3,6 +3,7 @@
  * cannot use, 303 after every POST, a friendly page for a lost interaction, and RFC 9457 JSON for API clients.
  */
 import { en } from '../../../src/i18n/en.ts';
+import { oidcCollection, storedId } from '../../../src/oidc/adapter.ts';
 import { Agent, type Page } from '../../support/browser.ts';
 import { createTenant, startPoort, type Tenant, type TestPoort } from '../../support/poort.ts';
 import { exchange, postLogoutUri, oidc } from '../../support/rp.ts';
@@ -126,7 +127,7 @@ test('an unknown or expired interaction gets a friendly 400 page', async () => {
   expect(foreign.body).toContain(en['error.sessionExpired']);
 
   // Expire the interaction as time would (the stored expiry passes), then use it.
-  await poort.container.db.collection<{ _id: string }>('oidc_interaction').updateOne({ _id: login.uid }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+  await oidcCollection(poort.container.db, 'Interaction').updateOne({ _id: storedId('Interaction', login.uid) }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
   const expiredPage = await login.agent.request(login.base);
   expectErrorPage(expiredPage, 400);
   expect(expiredPage.body).toContain(en['error.sessionExpired']);
