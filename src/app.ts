@@ -11,7 +11,7 @@ import { ASSETS_DIR, VIEWS_DIR, type Container } from './container.ts';
 import { createDemoRpRouter } from './dev/demo-rp.ts';
 import { createOutboxRouter } from './dev/outbox-router.ts';
 import { createAssetsRouter } from './http/assets.ts';
-import { errorHandler } from './http/errors.ts';
+import { errorHandler, providerServerErrors } from './http/errors.ts';
 import { createHealthRouter } from './http/health.ts';
 import { httpsOnly } from './http/https-only.ts';
 import { postAsGet } from './http/post-as-get.ts';
@@ -28,7 +28,7 @@ export function createApp(c: Container): Provider {
     db: c.db,
     clients: c.clients,
     accounts: c.models.Account,
-    pages: createProviderPages(c.views, c.logger),
+    pages: createProviderPages(c.views),
     policy: {
       loginContext: c.loginContext,
       activity: (uid) => c.sessionActivities.get(uid),
@@ -36,7 +36,8 @@ export function createApp(c: Container): Provider {
       sessionMaxAge: c.config.sessionMaxAge,
     },
   });
-  provider.on('server_error', (_ctx, error) => c.logger.error({ err: error }, 'oidc server error'));
+  // A database outage inside one of its endpoints becomes a 503 in errorHandler; anything else is logged as a bug.
+  provider.on('server_error', providerServerErrors(c.logger));
 
   const routers = [
     createHealthRouter(c.db),

@@ -52,7 +52,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? (() => new Date());
   if (!config.mongodbUri) throw new Error('MONGODB_URI is not set');
-  const connection: Connection = await connectDatabase(config.mongodbUri, logger);
+  const connection: Connection = await connectDatabase({ uri: config.mongodbUri, timeoutSeconds: config.databaseTimeout, logger });
   const db = connection.db as mongo.Db;
   const models = bindModels(connection);
   await createIndexes(models);

@@ -3,13 +3,12 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { ProviderPages } from '../../src/oidc/provider.ts';
 import type { Views } from '../../src/http/views.ts';
 import { localeFor } from '../../src/http/locale.ts';
-import type { Logger } from '../../src/log.ts';
 
 function clientName(ctx: KoaContextWithOIDC): string {
   return ctx.oidc.client?.clientName ?? ctx.host;
 }
 
-export function createProviderPages(views: Views, logger: Logger): ProviderPages {
+export function createProviderPages(views: Views): ProviderPages {
   return {
     async logoutSource(ctx, form) {
       views.render(ctx, 'logout/confirm', localeFor(ctx), { form, clientName: clientName(ctx) });
@@ -17,9 +16,10 @@ export function createProviderPages(views: Views, logger: Logger): ProviderPages
     async postLogoutSuccessSource(ctx) {
       views.render(ctx, 'logout/done', localeFor(ctx));
     },
-    async renderError(ctx, out, error) {
+    // A 500 is logged by the provider's `server_error` listener (src/http/errors.ts), which also turns a database
+    // outage into a 503 page after this one was rendered.
+    async renderError(ctx, out) {
       const status = ctx.status >= 400 && ctx.status < 600 ? ctx.status : 400;
-      if (status >= 500) logger.error({ err: error }, 'provider error');
       views.render(ctx, 'errors/error', localeFor(ctx), {
         messageKey: status >= 500 ? 'error.generic' : 'error.badRequest',
         code: out.error,

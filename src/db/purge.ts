@@ -5,6 +5,7 @@
 import type { mongo } from 'mongoose';
 import type { Logger } from '../log.ts';
 import { OIDC_MODELS, collectionName } from '../oidc/adapter.ts';
+import { describeUnavailable, isDatabaseUnavailable } from './unavailable.ts';
 
 const COLLECTIONS = [...OIDC_MODELS.map(collectionName), 'interaction_states', 'sms_codes', 'enrolments', 'session_activity', 'account_flows', 'password_resets'];
 
@@ -20,7 +21,8 @@ export function startPurgeJob(db: mongo.Db, logger: Logger, everyMs = 5 * 60_000
   const timer = setInterval(() => {
     purgeExpired(db).then(
       (removed) => { if (removed > 0) logger.debug({ removed }, 'expired entries purged'); },
-      (error: unknown) => logger.warn({ err: error }, 'purge failed'),
+      // An outage is logged once by the connection; here one short line, no stack trace every five minutes.
+      (error: unknown) => logger.warn(isDatabaseUnavailable(error) ? { cause: describeUnavailable(error) } : { err: error }, 'purge failed'),
     );
   }, everyMs);
   timer.unref();

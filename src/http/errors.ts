@@ -1,19 +1,29 @@
 /**
  * Turns every error into a clear answer: an HTML page (en/nl) or RFC 9457 problem JSON, with the right 4xx status.
- * Unexpected errors become a plain 500 page without details; the stack goes to the log only.
+ * An unreachable or frozen database is a 503 with Retry-After ("temporarily unavailable, try again in a moment"):
+ * it passes by itself, so it must not look like a bug. Other unexpected errors become a plain 500 page without
+ * details; the stack goes to the log only.
  */
 import type { Context, Next } from 'koa';
+import { describeUnavailable, isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { Logger } from '../log.ts';
 import { translator, type MessageKey } from '../i18n/index.ts';
 import { localeFor } from './locale.ts';
-import { HttpError, problem } from './problem.ts';
+import { HttpError, problem, RETRY_AFTER_SECONDS } from './problem.ts';
 import { requestLogger } from './request-log.ts';
 import type { Views } from './views.ts';
 
 interface Classified { status: number; code: string; messageKey: MessageKey; detail?: string }
 
-function classify(error: unknown): Classified {
+/** `temporarily_unavailable` is RFC 6749's code for this (§4.1.2.1); the same code serves pages and problems. */
+const UNAVAILABLE: Classified = { status: 503, code: 'temporarily_unavailable', messageKey: 'error.unavailable' };
+
+/** Set on `ctx.state` when an oidc-provider endpoint failed because the database is unavailable (see below). */
+const DATABASE_UNAVAILABLE = 'databaseUnavailable';
+
+export function classify(error: unknown): Classified {
   if (error instanceof HttpError) return { status: error.status, code: error.code, messageKey: error.messageKey, detail: error.message };
+  if (isDatabaseUnavailable(error)) return UNAVAILABLE;
   if (error instanceof URIError) return { status: 400, code: 'malformed_uri', messageKey: 'error.badRequest' };
   const status = Number((error as { status?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode);
   if (status === 413) return { status, code: 'body_too_large', messageKey: 'error.tooLarge' };
@@ -26,25 +36,74 @@ export function wantsJson(ctx: Context): boolean {
   return ctx.path.startsWith('/api/') || ctx.accepts('html', 'json') === 'json';
 }
 
+/**
+ * The page's title and closing hint. "Temporarily unavailable" already says to try again in a moment, so it has no
+ * "go back to the platform and try again" (`hintKey: null`; the view shows that hint when none is given).
+ */
+function pageWording(found: Classified): { titleKey: MessageKey; hintKey: MessageKey | null } {
+  return found.status === 503 ? { titleKey: 'error.unavailableTitle', hintKey: null } : { titleKey: 'error.title', hintKey: 'error.again' };
+}
+
 export function sendError(ctx: Context, views: Views, found: Classified): void {
+  if (found.status === 503) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
   if (wantsJson(ctx)) {
     ctx.status = found.status;
     ctx.type = 'application/problem+json';
     ctx.body = problem(found.status, found.code, translator('en')(found.messageKey), found.status < 500 ? found.detail : undefined);
     return;
   }
-  views.render(ctx, 'errors/error', localeFor(ctx), { messageKey: found.messageKey, code: found.code }, found.status);
+  views.render(ctx, 'errors/error', localeFor(ctx), { messageKey: found.messageKey, code: found.code, ...pageWording(found) }, found.status);
+}
+
+/**
+ * The listener for oidc-provider's `server_error` event. Its endpoints (/auth, /token, /userinfo, /session/end, …)
+ * catch their own errors, answer 500 `server_error` and only then emit this event, synchronously, with the request's
+ * context: a database outage is marked there, and `errorHandler` replaces the answer once the endpoint returns.
+ */
+export function providerServerErrors(logger: Logger) {
+  return (ctx: Context, error: unknown): void => {
+    const log = requestLogger(ctx, logger);
+    if (isDatabaseUnavailable(error)) {
+      ctx.state[DATABASE_UNAVAILABLE] = true;
+      log.warn({ problem: UNAVAILABLE.code, cause: describeUnavailable(error) }, 'database unavailable');
+      return;
+    }
+    log.error({ err: error }, 'oidc server error');
+  };
+}
+
+/**
+ * Replaces oidc-provider's 500 after a database outage. Its JSON endpoints (token, userinfo, introspection, …) answer
+ * their clients in OAuth's error format, so they keep it: `{"error":"temporarily_unavailable", …}`. Where it
+ * rendered a page, a person gets Poort's "temporarily unavailable" page (or a problem, for a JSON client).
+ */
+function replaceProviderAnswer(ctx: Context, views: Views): void {
+  const body: unknown = ctx.body;
+  const oauthJson = typeof body === 'object' && body !== null && !Buffer.isBuffer(body)
+    && typeof (body as { error?: unknown }).error === 'string';
+  if (!oauthJson) {
+    sendError(ctx, views, UNAVAILABLE);
+    return;
+  }
+  ctx.status = UNAVAILABLE.status;
+  ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+  ctx.set('Cache-Control', 'no-store');
+  ctx.type = 'application/json';
+  ctx.body = { error: UNAVAILABLE.code, error_description: translator('en')(UNAVAILABLE.messageKey) };
 }
 
 export function errorHandler(views: Views, logger: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body == null) sendError(ctx, views, classify({ status: 404 }));
+      if (ctx.state[DATABASE_UNAVAILABLE] === true && ctx.status >= 500) replaceProviderAnswer(ctx, views);
+      else if (ctx.status === 404 && ctx.body == null) sendError(ctx, views, classify({ status: 404 }));
     } catch (error) {
       const found = classify(error);
       const log = requestLogger(ctx, logger);
-      if (found.status >= 500) log.error({ err: error }, 'request failed');
+      // An outage fails every request alike: a short line each, not a stack trace each (connection.ts logs the outage).
+      if (found === UNAVAILABLE) log.warn({ problem: found.code, cause: describeUnavailable(error) }, 'database unavailable');
+      else if (found.status >= 500) log.error({ err: error }, 'request failed');
       // `problem`, not `code`: the logger redacts every `code` field (authorization and one-time codes).
       else log.info({ problem: found.code, status: found.status }, 'request refused');
       sendError(ctx, views, found);

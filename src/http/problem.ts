@@ -17,6 +17,12 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * Seconds a client is asked to wait (`Retry-After`) when Poort cannot answer for a moment (database unreachable):
+ * long enough for a replica set to elect a primary or a restarted server to be found, short for a person.
+ */
+export const RETRY_AFTER_SECONDS = 5;
+
 export const badRequest = (code: string, detail?: string): HttpError => new HttpError(400, code, 'error.badRequest', detail);
 
 export interface Problem {

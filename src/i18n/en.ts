@@ -35,6 +35,8 @@ export const en = {
   'error.csrf': 'This form has expired. Go back, reload the page and try again.',
   'error.sessionExpired': 'Your login attempt has expired. Go back to the platform and start again.',
   'error.code': 'Error code: {code}',
+  'error.unavailableTitle': 'Temporarily unavailable',
+  'error.unavailable': 'The login service is temporarily unavailable. Try again in a moment.',
   'mail.test.subject': 'Poort test message',
   'mail.test.body': 'This message confirms that Poort can send e-mail.',
   'mail.footer': 'This message was sent by Poort, the login service of your platform.',

@@ -37,6 +37,8 @@ export const nl: Record<MessageKey, string> = {
   'error.csrf': 'Dit formulier is verlopen. Ga terug, laad de pagina opnieuw en probeer het nog eens.',
   'error.sessionExpired': 'Je inlogpoging is verlopen. Ga terug naar het platform en begin opnieuw.',
   'error.code': 'Foutcode: {code}',
+  'error.unavailableTitle': 'Tijdelijk niet beschikbaar',
+  'error.unavailable': 'De inlogdienst is tijdelijk niet beschikbaar. Probeer het over een moment opnieuw.',
   'mail.test.subject': 'Testbericht van Poort',
   'mail.test.body': 'Dit bericht bevestigt dat Poort e-mail kan versturen.',
   'mail.footer': 'Dit bericht is verstuurd door Poort, de inlogdienst van je platform.',
