@@ -41,6 +41,9 @@ async function main(): Promise<void> {
       process.exit(1);
     });
   };
+  // A promise nobody awaited that failed (a bug, or an outage in background work) is logged; it must not end the
+  // process and every request with it (Node's default).
+  process.on('unhandledRejection', (reason: unknown) => logger.error({ err: reason }, 'unhandled rejection'));
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 }

@@ -6,7 +6,7 @@
 import type { AccountModel } from '../db/models/account.ts';
 import { passwordProblems, type PasswordHasher, type PasswordProblem } from '../auth/password.ts';
 import type { SessionActivities } from '../auth/session-activity.ts';
-import type { EndedSessions, KeepSessions } from '../oidc/account-sessions.ts';
+import { bothEnded, type EndedSessions, type KeepSessions } from '../oidc/account-sessions.ts';
 
 export interface PasswordChangeDeps {
   accounts: AccountModel;
@@ -39,15 +39,19 @@ export function createPasswordChange(deps: PasswordChangeDeps) {
       const problems = await problemsOf(accountId, password);
       if (problems.length > 0) return { ok: false, problems };
       const passwordHash = await deps.hasher.hash(password);
+      // Other sessions end before the password changes and again after: should the database fail between the
+      // steps, either nothing changed but sessions ended (the person tries again with the same current password),
+      // or the new password holds and no session from before it survives — never a new password beside old sessions.
+      const before = await deps.endSessions(accountId, current);
       await deps.accounts.updateOne({ _id: accountId }, { $set: { passwordHash, passwordChangedAt: deps.now() } });
-      const ended = await deps.endSessions(accountId, current);
+      const ended = bothEnded(before, await deps.endSessions(accountId, current));
       // Timers of the ended sessions go; the current session keeps its own (a fresh code when one was checked).
-      const before = await deps.sessionActivities.get(current.uid);
+      const timers = await deps.sessionActivities.get(current.uid);
       await deps.sessionActivities.forgetAccount(accountId);
       await deps.sessionActivities.record(current.uid, {
         accountId,
-        passwordAt: before?.passwordAt,
-        secondFactorAt: current.codeChecked ? deps.now() : before?.secondFactorAt,
+        passwordAt: timers?.passwordAt,
+        secondFactorAt: current.codeChecked ? deps.now() : timers?.secondFactorAt,
       });
       return { ok: true, ended };
     },

@@ -21,7 +21,7 @@ import type { Locale } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
 import type { Mailer } from '../notify/mailer.ts';
 import type { Renderer } from '../notify/render.ts';
-import type { EndedSessions } from '../oidc/account-sessions.ts';
+import { bothEnded, type EndedSessions } from '../oidc/account-sessions.ts';
 import type { LoginContext } from '../oidc/policy.ts';
 import type { Audit } from './audit.ts';
 import { normaliseEmail } from './email.ts';
@@ -210,6 +210,9 @@ export function createPasswordResets(deps: PasswordResetDeps) {
       const needsCode = await codeNeeded(account._id);
       if (needsCode && !reset.codeVerifiedAt) return { ok: false, reason: 'code_required' };
       const passwordHash = await deps.hasher.hash(password);
+      // Sessions end before the link is spent and again after the new password: should the database fail between
+      // the steps, no session from before the reset survives beside a new password.
+      const before = await deps.endSessions(account._id);
       // The one decision: of any number of submissions with this link, one spends it.
       const spent = await resets.updateOne(
         { _id: reset._id, ...live(), ...(needsCode ? { codeVerifiedAt: { $exists: true } } : {}) },
@@ -223,7 +226,7 @@ export function createPasswordResets(deps: PasswordResetDeps) {
       );
       if (updated.matchedCount !== 1) return { ok: false, reason: 'invalid' };
       await resets.deleteMany({ accountId: account._id, kind: reset.kind, usedAt: { $exists: false } });
-      const ended = await deps.endSessions(account._id);
+      const ended = bothEnded(before, await deps.endSessions(account._id));
       await deps.sessionActivities.forgetAccount(account._id);
       await deps.passwordThrottle.clear(`${account.organisationId}:${account.email}`);
       await deps.audit.record({

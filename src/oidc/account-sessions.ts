@@ -36,3 +36,8 @@ export async function endSessionsOf(db: mongo.Db, accountId: string, keep: KeepS
     grantsRevoked: grantIds.length,
   };
 }
+
+/** Two rounds of ending, as one (a change that ends sessions before and after its write). */
+export function bothEnded(first: EndedSessions, second: EndedSessions): EndedSessions {
+  return { sessionUids: [...first.sessionUids, ...second.sessionUids], grantsRevoked: first.grantsRevoked + second.grantsRevoked };
+}
