@@ -28,7 +28,5 @@ export interface InteractionDeps {
   box: SecretBox;
   /** Forgot password: the e-mailed link (src/accounts/password-reset.ts). */
   passwordResets: PasswordResets;
-  /** SMS can be offered (a gateway or the dev outbox exists). */
-  smsAvailable: boolean;
   now(): Date;
 }

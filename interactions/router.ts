@@ -13,10 +13,10 @@ import { submitAbort } from './abort/route.ts';
 import { showConsent, submitConsent } from './consent/route.ts';
 import type { InteractionDeps } from './deps.ts';
 import { loadInteraction, type InteractionDetails } from './details.ts';
-import { finishEnrolment, restartEnrolment, startEnrolment, verifyEnrolment } from './enrolment/route.ts';
+import { createLoginEnrolment } from './enrolment/route.ts';
 import { showForgot, showForgotSent, submitForgot } from './forgot-password/route.ts';
 import { showLogin, submitLogin } from './login/route.ts';
-import { resendCode, showSecondStep, submitCode } from './second-factor/route.ts';
+import { createLoginCodeStep, showSecondStep } from './second-factor/route.ts';
 import { CODE_ONLY_REASONS } from '../src/oidc/policy.ts';
 import type { Pending } from '../src/auth/interaction-state.ts';
 
@@ -62,12 +62,14 @@ export function createInteractionsRouter(deps: InteractionDeps): Router {
     }
   });
   router.post('/login', submitLogin(deps));
-  router.post('/second-factor', submitCode(deps));
-  router.post('/second-factor/resend', resendCode(deps));
-  router.post('/enrol/start', startEnrolment(deps));
-  router.post('/enrol/verify', verifyEnrolment(deps));
-  router.post('/enrol/done', finishEnrolment(deps));
-  router.post('/enrol/restart', restartEnrolment(deps));
+  const codeStep = createLoginCodeStep(deps);
+  router.post('/second-factor', codeStep.submit);
+  router.post('/second-factor/resend', codeStep.resend);
+  const enrolment = createLoginEnrolment(deps);
+  router.post('/enrol/start', enrolment.start);
+  router.post('/enrol/verify', enrolment.verify);
+  router.post('/enrol/done', enrolment.done);
+  router.post('/enrol/restart', enrolment.restart);
   router.get('/forgot', showForgot(deps));
   router.post('/forgot', submitForgot(deps));
   router.get('/forgot/sent', showForgotSent(deps));

@@ -18,7 +18,6 @@ import { postAsGet } from './http/post-as-get.ts';
 import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { unauthorizedClientErrors } from './oidc/grant-errors.ts';
-import { smsAvailable } from './notify/sms.ts';
 import { recordActivity } from './oidc/activity.ts';
 import { createProvider } from './oidc/provider.ts';
 
@@ -56,12 +55,11 @@ export function createApp(c: Container): Provider {
       audit: c.audit,
       box: c.box,
       passwordResets: c.passwordResets,
-      smsAvailable: smsAvailable(c.config),
       now: c.now,
     }),
     createAccountRouter({
       provider, views: c.views, passwordLogin: c.passwordLogin, accounts: c.accounts, organisations: c.organisations, secondFactors: c.secondFactors,
-      loginContext: c.loginContext, sessionActivities: c.sessionActivities, notices: c.notices, audit: c.audit, smsAvailable: smsAvailable(c.config),
+      loginContext: c.loginContext, sessionActivities: c.sessionActivities, notices: c.notices, audit: c.audit,
       now: c.now, flows: c.accountFlows, passwordChange: c.passwordChange, sessionMaxAge: c.config.sessionMaxAge,
     }),
     createResetPasswordRouter({

@@ -17,12 +17,12 @@ import { createInteractionStates } from './auth/interaction-state.ts';
 import { createPasswordLogin } from './auth/password-login.ts';
 import { createPasswordHasher } from './auth/password.ts';
 import { createThrottle } from './auth/throttle.ts';
-import { createRecoveryCodes } from './auth/recovery-codes.ts';
+import { createFactorRegistry } from './auth/factors/index.ts';
+import { createRecoveryCodes } from './auth/factors/recovery-code.ts';
+import { createSmsCodes } from './auth/factors/sms-codes.ts';
 import { createSecondFactors, LOCK_AFTER } from './auth/second-factors.ts';
 import { createSecretBox } from './auth/secret-box.ts';
-import { createSendCode } from './auth/send-code.ts';
-import { createSmsCodes } from './auth/sms-code.ts';
-import { createSmsSender } from './notify/sms.ts';
+import { createSmsSender, smsAvailable } from './notify/sms.ts';
 import { createLoginContexts } from './auth/login-context.ts';
 import { createSessionActivities } from './auth/session-activity.ts';
 import { connectDatabase } from './db/connection.ts';
@@ -70,13 +70,15 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const smsCodes = createSmsCodes(models.SmsCode, db, box, now);
   await smsCodes.createIndexes();
   const smsSender = createSmsSender({ webhookUrl: config.smsWebhookUrl, secret: config.smsWebhookSecret, outbox, logger });
+  const factorRegistry = createFactorRegistry({
+    totp: { factors: models.SecondFactor, box, now },
+    sms: { codes: smsCodes, sender: smsSender, accounts: models.Account, available: smsAvailable(config), appName: 'Poort', logger },
+  });
   const secondFactors = createSecondFactors({
     factors: models.SecondFactor,
     enrolments: models.Enrolment,
+    registry: factorRegistry,
     recovery: createRecoveryCodes(models.RecoveryCode, box, now),
-    sms: smsCodes,
-    sendCode: createSendCode({ smsCodes, sender: smsSender, accounts: models.Account, appName: 'Poort', logger }),
-    box,
     throttle: codeThrottle,
     now,
   });

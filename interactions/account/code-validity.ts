@@ -21,7 +21,7 @@ export function submitCodeValidity(deps: AccountDeps) {
     if (!(await passwordOk(deps, ctx, person, parsed.data.password, SECTION))) return back(ctx, '', SECTION);
     await deps.secondFactors.setCodeValidity(person.account._id, parsed.data.validity);
     const method = (await deps.secondFactors.status(person.account._id)).method;
-    await recordChange(deps, ctx, person, 'two_factor.code_validity_changed', 'twoFactorChanged', { seconds: parsed.data.validity }, { method: methodName(person, method) });
+    await recordChange(deps, ctx, person, 'two_factor.code_validity_changed', 'twoFactorChanged', { seconds: parsed.data.validity }, { method: methodName(deps, person, method) });
     await flash(deps, person, { info: 'account.saved.validity', section: SECTION });
     back(ctx, '', SECTION);
   };

@@ -5,7 +5,7 @@ import type { InteractionDeps } from '../deps.ts';
 
 export interface AccountDeps extends Pick<InteractionDeps,
   'provider' | 'views' | 'passwordLogin' | 'accounts' | 'organisations' | 'secondFactors' | 'loginContext' | 'sessionActivities'
-  | 'notices' | 'audit' | 'smsAvailable' | 'now'> {
+  | 'notices' | 'audit' | 'now'> {
   flows: AccountFlows;
   passwordChange: PasswordChange;
   /** Seconds after the password check at which a full login is due (the page then asks to log in again). */

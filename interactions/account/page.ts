@@ -4,13 +4,13 @@
  * and the forms the organisation's policy allows (`off`: no second-factor section; `required`: no "switch off").
  */
 import type { Context } from 'koa';
-import { RECOVERY_CODES_LOW } from '../../src/auth/recovery-codes.ts';
+import { RECOVERY_CODES_LOW } from '../../src/auth/factors/recovery-code.ts';
 import { PASSWORD_MIN_LENGTH } from '../../src/auth/password.ts';
 import { translator } from '../../src/i18n/index.ts';
-import type { SecondFactorMethod } from '../../src/db/models/organisation.ts';
 import { offeredMethods } from '../enrolment/methods.ts';
 import type { AccountDeps } from './deps.ts';
-import { BASE, smsPurpose, visit, type Person } from './person.ts';
+import { BASE, visit, type Person } from './person.ts';
+import type { createAccountCodeStep } from './verify.ts';
 
 /** A duration choice as the page names it: minutes below an hour, else hours. */
 export function durationLabel(seconds: number): { key: 'account.duration.minutes' | 'account.duration.hour' | 'account.duration.hours'; count: number } {
@@ -20,15 +20,16 @@ export function durationLabel(seconds: number): { key: 'account.duration.minutes
 }
 
 /** The name of a method in the account's own language (for its notices). */
-export function methodName(person: Person, method: SecondFactorMethod | undefined): string {
-  return method ? translator(person.account.locale ?? 'en')(`method.${method}`) : '';
+export function methodName(deps: Pick<AccountDeps, 'secondFactors'>, person: Person, method: string | undefined): string {
+  const key = deps.secondFactors.nameOf(method);
+  return key ? translator(person.account.locale ?? 'en')(key) : '';
 }
 
-export function showPage(deps: AccountDeps) {
+export function showPage(deps: AccountDeps, codeStep: ReturnType<typeof createAccountCodeStep>) {
   return async (ctx: Context): Promise<void> => {
     const found = await visit(deps, ctx);
     if (found.state === 'anonymous') return deps.views.render(ctx, 'account/no-session', found.locale);
-    if (found.state === 'code') return showCodeStep(deps, ctx, found.person);
+    if (found.state === 'code') return codeStep.show(ctx, found.person);
     const { person } = found;
     await deps.sessionActivities.touch(person.uid);
     const flash = await deps.flows.takeFlash(person.uid, person.account._id);
@@ -42,7 +43,8 @@ export function showPage(deps: AccountDeps) {
       passwordMin: PASSWORD_MIN_LENGTH,
       policy: twoFactor,
       method,
-      phone: status.phoneMasked,
+      description: status.description,
+      sendsCode: status.sendsCode,
       recoveryRemaining: status.recoveryRemaining,
       recoveryLow: status.recoveryRemaining <= RECOVERY_CODES_LOW,
       canEnrol: twoFactor !== 'off' && (await offeredMethods(deps, person.account._id)).length > 0,
@@ -51,29 +53,4 @@ export function showPage(deps: AccountDeps) {
       validityChoices: person.organisation.codeValidityChoices.map((value) => ({ value, ...durationLabel(value) })),
     });
   };
-}
-
-/** The session's code is due: the code form for the account's method, or the recovery-code form (`?use=recovery`). */
-async function showCodeStep(deps: AccountDeps, ctx: Context, person: Person): Promise<void> {
-  const accountId = person.account._id;
-  const status = await deps.secondFactors.status(accountId);
-  const recovery = ctx.query.use === 'recovery';
-  const flow = await deps.flows.get(person.uid, accountId);
-  let problem: string | undefined;
-  if (status.method === 'sms' && !recovery && !flow?.codeSent) {
-    const sent = await deps.secondFactors.challenge(accountId, smsPurpose(person));
-    // A message the gateway did not take is tried again when the page is shown again.
-    if (sent !== 'failed') await deps.flows.update(person.uid, accountId, { codeSent: true });
-    if (sent === 'throttled') problem = 'code.resendThrottled';
-    if (sent === 'failed') problem = 'code.sendFailed';
-  }
-  const flash = await deps.flows.takeFlash(person.uid, accountId);
-  deps.views.render(ctx, 'account/code', person.locale, {
-    base: BASE,
-    recovery,
-    method: status.method,
-    phone: status.phoneMasked,
-    error: flash?.errors?.[0] ?? problem,
-    info: flash?.info,
-  });
 }

@@ -4,7 +4,7 @@
  * (DESIGN §4): a second factor proven in this session, within its code validity, and not idle too long.
  */
 import type { Context } from 'koa';
-import { hasSecondFactor } from '../../src/auth/assurance.ts';
+import { secondFactorDue } from '../../src/auth/due.ts';
 import type { Account } from '../../src/db/models/account.ts';
 import type { Organisation } from '../../src/db/models/organisation.ts';
 import { readForm } from '../../src/http/body.ts';
@@ -14,6 +14,7 @@ import { HttpError } from '../../src/http/problem.ts';
 import type { Locale } from '../../src/i18n/index.ts';
 import type { LoginContext } from '../../src/oidc/policy.ts';
 import type { AccountFlash } from '../../src/auth/account-flow.ts';
+import type { Purpose } from '../../src/auth/factors/index.ts';
 import type { AccountDeps } from './deps.ts';
 
 export const BASE = '/account/security';
@@ -34,8 +35,6 @@ export interface Person {
 
 export type Visit = { state: 'anonymous'; locale: Locale } | { state: 'code' | 'ok'; person: Person };
 
-const seconds = (from: Date | undefined, to: Date): number => (from ? (to.getTime() - from.getTime()) / 1000 : Infinity);
-
 export async function visit(deps: AccountDeps, ctx: Context): Promise<Visit> {
   const anonymous: Visit = { state: 'anonymous', locale: localeFor(ctx) };
   const session = await deps.provider.Session.get(ctx);
@@ -47,11 +46,22 @@ export async function visit(deps: AccountDeps, ctx: Context): Promise<Visit> {
   ]);
   const organisation = account ? await deps.organisations.get(account.organisationId) : undefined;
   if (!account || account.status !== 'active' || !context || !organisation) return anonymous;
-  const now = deps.now();
-  const loginAt = session.loginTs ? new Date(session.loginTs * 1000) : undefined;
-  const passwordAt = activity?.passwordAt ?? loginAt;
-  // Past the absolute session age a full login is due: the page sends the person to the platform to log in again.
-  if (seconds(passwordAt, now) > deps.sessionMaxAge) return anonymous;
+  const due = secondFactorDue({
+    account: context,
+    policy: context,
+    session: {
+      amr: session.amr ?? [],
+      loginAt: session.loginTs ? new Date(session.loginTs * 1000) : undefined,
+      passwordAt: activity?.passwordAt,
+      secondFactorAt: activity?.secondFactorAt,
+      lastActiveAt: activity?.lastActiveAt,
+      maxAge: deps.sessionMaxAge,
+    },
+    asked: { action: 'account_page' },
+    now: deps.now(),
+  });
+  // A full login is due (past the absolute session age): the page sends the person to the platform to log in again.
+  if (due.outcome === 'login') return anonymous;
   const person: Person = {
     uid: session.uid,
     sessionId: session.jti,
@@ -62,14 +72,8 @@ export async function visit(deps: AccountDeps, ctx: Context): Promise<Visit> {
     locale: localeFor(ctx, { account: account.locale }),
     twoFactorOn: context.twoFactor !== 'off' && context.hasSecondFactor,
   };
-  if (!person.twoFactorOn) return { state: 'ok', person };
-  const secondFactorAt = activity?.secondFactorAt ?? (hasSecondFactor(session.amr) ? loginAt : undefined);
-  const codeDue = !secondFactorAt
-    // A password-only login after the last code (e.g. 2FA set up elsewhere meanwhile) does not count as proven.
-    || (!hasSecondFactor(session.amr) && passwordAt !== undefined && secondFactorAt < passwordAt)
-    || seconds(secondFactorAt, now) > context.codeValidity
-    || (activity !== undefined && seconds(activity.lastActiveAt, now) > context.inactivityTimeout);
-  return { state: codeDue ? 'code' : 'ok', person };
+  // The code first when this session has not proven it, it is past its validity, or the session idled too long.
+  return { state: due.outcome === 'code' ? 'code' : 'ok', person };
 }
 
 /** Redirect (303) to a page of the account area, optionally to one of its sections. */
@@ -107,7 +111,8 @@ export async function passwordOk(deps: AccountDeps, ctx: Context, person: Person
   return false;
 }
 
-export const smsPurpose = (person: Person): string => `account:${person.uid}`;
+/** A code sent for the account page is bound to this browser session's visit. */
+export const smsPurpose = (person: Person): Purpose => ({ kind: 'account', id: person.uid });
 
 /**
  * The current code (app or SMS) or a recovery code, asked with a change. Six digits are a code, anything else a

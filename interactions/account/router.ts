@@ -9,26 +9,28 @@ import { noStore } from '../../src/http/no-store.ts';
 import { submitCodeValidity } from './code-validity.ts';
 import type { AccountDeps } from './deps.ts';
 import { submitDisable } from './disable.ts';
-import { finishEnrolment, restartEnrolment, showEnrolment, startEnrolment, verifyEnrolment } from './enrol.ts';
+import { createAccountEnrolment } from './enrol.ts';
 import { showPage } from './page.ts';
 import { submitPassword } from './password.ts';
 import { BASE } from './person.ts';
 import { finishRecoveryCodes, renewRecoveryCodes, showRecoveryCodes } from './recovery-codes.ts';
-import { sendCode, submitSessionCode } from './verify.ts';
+import { createAccountCodeStep, sendCode } from './verify.ts';
 
 export type { AccountDeps };
 
 export function createAccountRouter(deps: AccountDeps): Router {
   const router = new Router({ prefix: BASE });
   router.use(noStore, csrfToken);
-  router.get('/', showPage(deps));
-  router.post('/verify', submitSessionCode(deps));
+  const codeStep = createAccountCodeStep(deps);
+  router.get('/', showPage(deps, codeStep));
+  router.post('/verify', codeStep.submit);
   router.post('/send-code', sendCode(deps));
-  router.get('/enrol', showEnrolment(deps));
-  router.post('/enrol/start', startEnrolment(deps));
-  router.post('/enrol/verify', verifyEnrolment(deps));
-  router.post('/enrol/done', finishEnrolment(deps));
-  router.post('/enrol/restart', restartEnrolment(deps));
+  const enrolment = createAccountEnrolment(deps);
+  router.get('/enrol', enrolment.show);
+  router.post('/enrol/start', enrolment.start);
+  router.post('/enrol/verify', enrolment.verify);
+  router.post('/enrol/done', enrolment.done);
+  router.post('/enrol/restart', enrolment.restart);
   router.post('/recovery-codes', renewRecoveryCodes(deps));
   router.get('/recovery-codes', showRecoveryCodes(deps));
   router.post('/recovery-codes/done', finishRecoveryCodes(deps));

@@ -1,45 +1,60 @@
 /**
  * The code asked before the page can be used (the session's code is due: not proven in this session, older than
- * the code validity, or idle too long), and "send me a code" for SMS accounts (also for the forms that ask a code).
+ * the code validity, or idle too long) — the one code step (../code-step) mounted on the account page — and
+ * "send me a code" for the forms that ask a code with a change.
  */
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { readForm } from '../../src/http/body.ts';
 import { verifyCsrf } from '../../src/http/csrf.ts';
+import { createCodeStep, type CodePlace } from '../code-step/code-step.ts';
 import type { AccountDeps } from './deps.ts';
-import { back, smsPurpose, visit } from './person.ts';
+import { BASE, back, smsPurpose, visit, type Person } from './person.ts';
 
-const codeForm = z.object({ kind: z.enum(['code', 'recovery']).default('code'), code: z.string().max(64).default('') });
 const sendForm = z.object({ section: z.enum(['disable', 'password']).optional() });
 
-export function submitSessionCode(deps: AccountDeps) {
-  return async (ctx: Context): Promise<void> => {
-    const form = await readForm(ctx);
-    verifyCsrf(ctx, form);
-    const found = await visit(deps, ctx);
-    if (found.state !== 'code') return back(ctx);
-    const { person } = found;
-    const accountId = person.account._id;
-    const parsed = codeForm.safeParse(form);
-    const kind = parsed.success ? parsed.data.kind : 'code';
-    const retry = kind === 'recovery' ? '?use=recovery' : '';
-    const result = parsed.success && parsed.data.code
-      ? await deps.secondFactors.verify(accountId, kind, parsed.data.code, ctx.ip, smsPurpose(person))
-      : { ok: false as const, reason: 'invalid' as const };
-    if (!result.ok) {
-      await deps.audit.record({ type: `account.second_factor_${result.reason === 'invalid' ? 'failed' : result.reason}`, organisationId: person.account.organisationId, actorId: accountId, targetId: accountId, ip: ctx.ip });
-      await deps.flows.update(person.uid, accountId, { flash: { errors: [result.reason === 'throttled' ? 'code.throttled' : 'code.invalid'] } });
-      return back(ctx, retry);
-    }
-    // The code is proven now: the session's timers start again (this is also activity).
-    await deps.sessionActivities.record(person.uid, { accountId, secondFactorAt: deps.now() });
-    await deps.flows.update(person.uid, accountId, { codeSent: undefined });
-    await deps.audit.record({ type: 'account.second_factor', organisationId: person.account.organisationId, actorId: accountId, targetId: accountId, ip: ctx.ip, data: { method: result.amr } });
-    if (result.recoveryRemaining !== undefined) await deps.notices.send(accountId, 'recoveryCodeUsed', { remaining: result.recoveryRemaining });
-    back(ctx);
+function accountPlace(deps: AccountDeps): CodePlace<Person> {
+  return {
+    async open(ctx) {
+      const found = await visit(deps, ctx);
+      return found.state === 'code' ? found.person : undefined;
+    },
+    fallback: () => BASE,
+    accountId: (person) => person.account._id,
+    organisationId: (person) => person.account.organisationId,
+    purpose: smsPurpose,
+    locale: (_ctx, person) => person.locale,
+    page: () => BASE,
+    submit: () => `${BASE}/verify`,
+    // The page's own "send me a code" (sendCode below) serves the code step too.
+    resend: () => `${BASE}/send-code`,
+    wording: { title: 'account.code.title', recoveryTitle: 'account.code.title', intro: 'account.code.intro' },
+    async takeMessage(person) {
+      const flash = await deps.flows.takeFlash(person.uid, person.account._id);
+      return flash ? { error: flash.errors?.[0], info: flash.info } : undefined;
+    },
+    setMessage: (person, message) => deps.flows.update(person.uid, person.account._id, { flash: { ...(message.error ? { errors: [message.error] } : {}), info: message.info } }),
+    async claimFirstSend(person) {
+      if ((await deps.flows.get(person.uid, person.account._id))?.codeSent) return false;
+      await deps.flows.update(person.uid, person.account._id, { codeSent: true });
+      return true;
+    },
+    releaseFirstSend: (person) => deps.flows.update(person.uid, person.account._id, { codeSent: undefined }),
+    auditPrefix: 'account',
+    async proven(ctx, person) {
+      // The code is proven now: the session's timers start again (this is also activity).
+      await deps.sessionActivities.record(person.uid, { accountId: person.account._id, secondFactorAt: deps.now() });
+      await deps.flows.update(person.uid, person.account._id, { codeSent: undefined });
+      back(ctx);
+    },
   };
 }
 
+export function createAccountCodeStep(deps: AccountDeps) {
+  return createCodeStep(deps, accountPlace(deps));
+}
+
+/** "Send me a code" beside a form that asks a code with a change (disable, password). */
 export function sendCode(deps: AccountDeps) {
   return async (ctx: Context): Promise<void> => {
     const form = await readForm(ctx);

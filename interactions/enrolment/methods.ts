@@ -1,18 +1,18 @@
 /** Which second factors a person may set up, and the names an authenticator app shows for the account. */
-import type { SecondFactorMethod } from '../../src/db/models/organisation.ts';
+import type { AccountLabels, MethodFactor } from '../../src/auth/factors/index.ts';
 import type { InteractionDeps } from '../deps.ts';
 
-type Deps = Pick<InteractionDeps, 'accounts' | 'organisations' | 'smsAvailable'>;
+type Deps = Pick<InteractionDeps, 'accounts' | 'organisations' | 'secondFactors'>;
 
-export async function offeredMethods(deps: Deps, accountId: string): Promise<SecondFactorMethod[]> {
+/** The methods the organisation allows and this server offers, in the registry's order of preference. */
+export async function offeredMethods(deps: Deps, accountId: string): Promise<MethodFactor[]> {
   const account = await deps.accounts.get(accountId);
   const organisation = account ? await deps.organisations.get(account.organisationId) : undefined;
-  // The app first: the seed recommends it as the safest choice.
-  return (['totp', 'sms'] as const).filter((m) => organisation?.allowedMethods.includes(m) && (m !== 'sms' || deps.smsAvailable));
+  return organisation ? deps.secondFactors.offered(organisation.allowedMethods) : [];
 }
 
 /** The otpauth issuer (organisation/platform name) and label (the e-mail address). */
-export async function enrolmentLabels(deps: Deps, accountId: string): Promise<{ issuer: string; label: string }> {
+export async function enrolmentLabels(deps: Deps, accountId: string): Promise<AccountLabels> {
   const account = await deps.accounts.get(accountId);
   const organisation = account ? await deps.organisations.get(account.organisationId) : undefined;
   return { issuer: organisation?.name ?? 'Poort', label: account?.email ?? accountId };

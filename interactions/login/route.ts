@@ -5,7 +5,7 @@ import { AMR } from '../../config/oidc.ts';
 import { readForm } from '../../src/http/body.ts';
 import { verifyCsrf } from '../../src/http/csrf.ts';
 import type { Locale } from '../../src/i18n/index.ts';
-import { asksForMultiFactor } from '../../src/oidc/policy.ts';
+import { secondFactorDue } from '../../src/auth/due.ts';
 import { expectPrompt, loadInteraction, redirectBack, type InteractionDetails } from '../details.ts';
 import type { InteractionDeps } from '../deps.ts';
 import { finishLogin } from '../second-factor/finish.ts';
@@ -54,9 +54,10 @@ export function submitLogin(deps: LoginDeps) {
     }
     const pending = { accountId: result.account._id, amr: [AMR.password], passwordAt: deps.now() };
     const context = await deps.loginContext(result.account._id);
-    const secondStep = context && context.twoFactor !== 'off'
-      && (context.hasSecondFactor || context.twoFactor === 'required' || asksForMultiFactor(details.params));
-    if (secondStep) {
+    // What the password-only login would still be asked. When nothing can meet the request (`unavailable`) the login
+    // result goes on and the prompt refuses it with unmet_authentication_requirements.
+    const due = context && secondFactorDue({ account: context, policy: context, asked: { action: 'login', request: details.params }, now: pending.passwordAt });
+    if (due?.outcome === 'code' || due?.outcome === 'enrolment') {
       // The password is right but the login is not done: the code (or the set-up of a factor) comes next.
       await deps.states.setPending(details.uid, pending);
       redirectBack(ctx, details.uid);

@@ -1,52 +1,52 @@
 /**
  * The code asked before a new password is accepted (DESIGN §5: forgot password → code if two-step login is on):
- * the app's or the SMS code, or a recovery code, checked by the second-factor service (throttled, locked after
- * repeated failures) and recorded on the link. "Send a new code" for SMS accounts.
+ * the one code step (../code-step) mounted on the reset link; a right code is recorded on the link.
  */
-import type { Context } from 'koa';
-import { z } from 'zod';
-import { readForm } from '../../src/http/body.ts';
-import { verifyCsrf } from '../../src/http/csrf.ts';
-import { back, smsPurpose, tokenOf, type ResetDeps } from './deps.ts';
+import type { ResetLink } from '../../src/accounts/password-reset.ts';
+import { RESET_PATH } from '../../src/accounts/password-reset.ts';
+import { createCodeStep, type CodePlace } from '../code-step/code-step.ts';
+import { linkLocale, tokenOf, type ResetDeps } from './deps.ts';
 
-const codeForm = z.object({ kind: z.enum(['code', 'recovery']).default('code'), code: z.string().trim().max(64).default('') });
+interface ResetCode {
+  token: string;
+  link: ResetLink;
+}
 
-export function submitCode(deps: ResetDeps) {
-  return async (ctx: Context): Promise<void> => {
-    const form = await readForm(ctx);
-    verifyCsrf(ctx, form);
-    const token = tokenOf(ctx);
-    const link = await deps.passwordResets.open(token);
-    if (!link || !link.codeNeeded || link.codeVerified) return back(ctx, token);
-    const parsed = codeForm.safeParse(form);
-    const kind = parsed.success ? parsed.data.kind : 'code';
-    const retry = kind === 'recovery' ? '?use=recovery' : '';
-    const result = parsed.success && parsed.data.code
-      ? await deps.secondFactors.verify(link.accountId, kind, parsed.data.code, ctx.ip, smsPurpose(link))
-      : { ok: false as const, reason: 'invalid' as const };
-    const event = { organisationId: link.organisationId, actorId: link.accountId, targetId: link.accountId, ip: ctx.ip };
-    if (!result.ok) {
-      await deps.audit.record({ type: `password_reset.second_factor_${result.reason === 'invalid' ? 'failed' : result.reason}`, ...event });
-      // A locked factor answers like a wrong code.
-      await deps.passwordResets.setFlash(link.id, { errors: [result.reason === 'throttled' ? 'code.throttled' : 'code.invalid'] });
-      return back(ctx, token, retry);
-    }
-    await deps.passwordResets.codeVerified(link.id);
-    await deps.audit.record({ type: 'password_reset.second_factor', ...event, data: { method: result.amr } });
-    if (result.recoveryRemaining !== undefined) await deps.notices.send(link.accountId, 'recoveryCodeUsed', { remaining: result.recoveryRemaining });
-    back(ctx, token);
+const linkPage = (token: string): string => `${RESET_PATH}/${encodeURIComponent(token)}`;
+
+function resetPlace(deps: ResetDeps): CodePlace<ResetCode> {
+  return {
+    async open(ctx) {
+      const token = tokenOf(ctx);
+      const link = await deps.passwordResets.open(token);
+      return link?.codeNeeded && !link.codeVerified ? { token, link } : undefined;
+    },
+    // The link's page shows what is due, or that the link no longer works.
+    fallback: (ctx) => linkPage(tokenOf(ctx)),
+    accountId: ({ link }) => link.accountId,
+    organisationId: ({ link }) => link.organisationId,
+    purpose: ({ link }) => ({ kind: 'reset', id: link.id }),
+    locale: (ctx, { link }) => linkLocale(ctx, link),
+    page: ({ token }) => linkPage(token),
+    submit: ({ token }) => `${linkPage(token)}/code`,
+    resend: ({ token }) => `${linkPage(token)}/resend`,
+    wording: { title: 'reset.title', recoveryTitle: 'reset.title', intro: 'reset.code.intro' },
+    async takeMessage({ link }) {
+      const flash = await deps.passwordResets.takeFlash(link.id);
+      return flash ? { error: flash.errors?.[0], info: flash.info } : undefined;
+    },
+    setMessage: ({ link }, message) => deps.passwordResets.setFlash(link.id, { ...(message.error ? { errors: [message.error] } : {}), info: message.info }),
+    claimFirstSend: ({ link }) => (link.codeSent ? Promise.resolve(false) : deps.passwordResets.claimCodeSend(link.id)),
+    releaseFirstSend: ({ link }) => deps.passwordResets.releaseCodeSend(link.id),
+    auditPrefix: 'password_reset',
+    async proven(ctx, { token, link }) {
+      await deps.passwordResets.codeVerified(link.id);
+      ctx.status = 303;
+      ctx.redirect(linkPage(token));
+    },
   };
 }
 
-export function resendCode(deps: ResetDeps) {
-  return async (ctx: Context): Promise<void> => {
-    verifyCsrf(ctx, await readForm(ctx));
-    const token = tokenOf(ctx);
-    const link = await deps.passwordResets.open(token);
-    if (!link || !link.codeNeeded || link.codeVerified) return back(ctx, token);
-    const sent = await deps.secondFactors.challenge(link.accountId, smsPurpose(link));
-    const message = { throttled: { errors: ['code.resendThrottled'] }, failed: { errors: ['code.sendFailed'] }, sent: { info: 'code.resent' }, none: {} }[sent];
-    await deps.passwordResets.setFlash(link.id, message);
-    back(ctx, token);
-  };
+export function createResetCodeStep(deps: ResetDeps) {
+  return createCodeStep(deps, resetPlace(deps));
 }

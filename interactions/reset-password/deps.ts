@@ -12,9 +12,6 @@ export interface ResetDeps extends Pick<InteractionDeps, 'views' | 'secondFactor
 /** The token of the link, from the path. */
 export const tokenOf = (ctx: Context): string => String((ctx.params as Record<string, string | undefined>).token ?? '');
 
-/** SMS codes for a link are bound to it. */
-export const smsPurpose = (link: ResetLink): string => `reset:${link.id}`;
-
 export const linkLocale = (ctx: Context, link?: ResetLink): Locale => localeFor(ctx, { account: link?.locale });
 
 /** 303 back to the link's page (which shows what is due, or that the link no longer works). */

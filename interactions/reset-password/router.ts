@@ -8,7 +8,7 @@ import Router from '@koa/router';
 import { RESET_PATH } from '../../src/accounts/password-reset.ts';
 import { csrfToken } from '../../src/http/csrf.ts';
 import { noStore } from '../../src/http/no-store.ts';
-import { resendCode, submitCode } from './code.ts';
+import { createResetCodeStep } from './code.ts';
 import type { ResetDeps } from './deps.ts';
 import { showDone, showReset } from './pages.ts';
 import { submitPassword } from './password.ts';
@@ -19,9 +19,10 @@ export function createResetPasswordRouter(deps: ResetDeps): Router {
   const router = new Router({ prefix: RESET_PATH });
   router.use(noStore, csrfToken);
   router.get('/done', showDone(deps));
-  router.get('/:token', showReset(deps));
+  const codeStep = createResetCodeStep(deps);
+  router.get('/:token', showReset(deps, codeStep));
   router.post('/:token', submitPassword(deps));
-  router.post('/:token/code', submitCode(deps));
-  router.post('/:token/resend', resendCode(deps));
+  router.post('/:token/code', codeStep.submit);
+  router.post('/:token/resend', codeStep.resend);
   return router;
 }

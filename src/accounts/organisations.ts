@@ -1,10 +1,30 @@
 /** Organisation use cases. */
 import { randomUUID } from 'node:crypto';
-import {
-  SECOND_FACTOR_METHODS, TWO_FACTOR_POLICIES,
-  withPolicyDefaults, type Organisation, type OrganisationModel, type TwoFactorPolicy,
-} from '../db/models/organisation.ts';
+import { METHOD_IDS } from '../auth/factors/index.ts';
+import { TWO_FACTOR_POLICIES, type Organisation, type OrganisationModel, type TwoFactorPolicy } from '../db/models/organisation.ts';
 import type { Audit } from './audit.ts';
+
+/** Defaults of an organisation's second-factor policy (DESIGN §6). Durations in seconds. */
+export const POLICY_DEFAULTS = {
+  twoFactor: 'optional' as TwoFactorPolicy,
+  /** Every method of the factor registry. */
+  allowedMethods: [...METHOD_IDS] as string[],
+  /** How long a verified code stays valid before a next login asks again; the person picks one of these. */
+  codeValidityChoices: [3600, 4 * 3600, 8 * 3600, 12 * 3600],
+  codeValidityDefault: 3600,
+  /** Without activity for this long, the code is asked again (the seed's "after one hour of inactivity"). */
+  inactivityTimeout: 3600,
+};
+
+/** An organisation as read with `lean()`: a policy field stored before it existed reads as its default. */
+export function withPolicyDefaults(organisation: Partial<Organisation> & Pick<Organisation, '_id' | 'name' | 'createdAt' | 'updatedAt'>): Organisation {
+  return {
+    ...POLICY_DEFAULTS,
+    allowedMethods: [...POLICY_DEFAULTS.allowedMethods],
+    codeValidityChoices: [...POLICY_DEFAULTS.codeValidityChoices],
+    ...organisation,
+  };
+}
 
 /** Bounds of the policy's durations, in seconds (DESIGN §4, §6). */
 export const POLICY_LIMITS = {
@@ -59,9 +79,9 @@ const within = (value: number, limits: { min: number; max: number }): boolean =>
 export function checkedPolicy(current: OrganisationPolicy, change: PolicyChange): OrganisationPolicy {
   const next = { ...current, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) } as OrganisationPolicy;
   if (!TWO_FACTOR_POLICIES.includes(next.twoFactor)) throw new PolicyError('twoFactor', `must be one of ${TWO_FACTOR_POLICIES.join(', ')}`);
-  next.allowedMethods = SECOND_FACTOR_METHODS.filter((m) => next.allowedMethods.includes(m));
-  if (next.allowedMethods.length === 0 || change.allowedMethods?.some((m) => !SECOND_FACTOR_METHODS.includes(m))) {
-    throw new PolicyError('allowedMethods', `must be one or more of ${SECOND_FACTOR_METHODS.join(', ')}`);
+  next.allowedMethods = METHOD_IDS.filter((m) => next.allowedMethods.includes(m));
+  if (next.allowedMethods.length === 0 || change.allowedMethods?.some((m) => !(METHOD_IDS as readonly string[]).includes(m))) {
+    throw new PolicyError('allowedMethods', `must be one or more of ${METHOD_IDS.join(', ')}`);
   }
   const { min, max } = POLICY_LIMITS.codeValidity;
   next.codeValidityChoices = [...new Set(next.codeValidityChoices)].sort((a, b) => a - b);
@@ -80,8 +100,8 @@ export function checkedPolicy(current: OrganisationPolicy, change: PolicyChange)
 
 export function createOrganisations(model: OrganisationModel, audit?: Audit): Organisations {
   return {
-    async create({ name, twoFactor = 'optional' }) {
-      const created = await model.create({ _id: randomUUID(), name, twoFactor });
+    async create({ name, twoFactor = POLICY_DEFAULTS.twoFactor }) {
+      const created = await model.create({ ...withPolicyDefaults({ _id: randomUUID(), name, createdAt: new Date(), updatedAt: new Date() }), twoFactor });
       return created.toObject();
     },
     async get(id) {

@@ -15,6 +15,7 @@ import type { mongo } from 'mongoose';
 import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Account, AccountModel, AccountStatus } from '../db/models/account.ts';
 import type { LinkKind, PasswordReset, PasswordResetModel } from '../db/models/password-reset.ts';
+import { secondFactorDue } from '../auth/due.ts';
 import { passwordProblems, type PasswordHasher, type PasswordProblem } from '../auth/password.ts';
 import type { Throttle } from '../auth/throttle.ts';
 import type { Locale } from '../i18n/index.ts';
@@ -145,7 +146,8 @@ export function createPasswordResets(deps: PasswordResetDeps) {
 
   async function codeNeeded(accountId: string): Promise<boolean> {
     const context = await deps.loginContext(accountId);
-    return Boolean(context && context.twoFactor !== 'off' && context.hasSecondFactor);
+    if (!context) return false;
+    return secondFactorDue({ account: context, policy: context, asked: { action: 'forgot_password' }, now: now() }).outcome === 'code';
   }
 
   return {

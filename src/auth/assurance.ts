@@ -1,7 +1,6 @@
 /** The assurance level follows from the methods used (amr); it is never stored on its own. */
 import { ACR, AMR } from '../../config/oidc.ts';
-
-const SECOND_FACTOR_AMR = new Set<string>([AMR.totp, AMR.sms, AMR.recovery]);
+import { SECOND_FACTOR_AMR } from './factors/index.ts';
 
 export function hasSecondFactor(amr: readonly string[] | undefined): boolean {
   return (amr ?? []).some((value) => SECOND_FACTOR_AMR.has(value));

@@ -1,6 +1,7 @@
 /** What the login policy needs to know about an account: its organisation's rules and its second factor. */
 import type { AccountModel } from '../db/models/account.ts';
-import { withPolicyDefaults, type Organisation, type OrganisationModel } from '../db/models/organisation.ts';
+import { withPolicyDefaults } from '../accounts/organisations.ts';
+import type { Organisation, OrganisationModel } from '../db/models/organisation.ts';
 import type { SecondFactorModel } from '../db/models/second-factor.ts';
 import type { LoginContext } from '../oidc/policy.ts';
 

@@ -1,67 +1,60 @@
 /**
- * The second factors of an account, behind one service: flows ask it to challenge, verify, enrol, and remove, and
- * never name a concrete factor's internals. Factors: authenticator app (`totp`), SMS code (`sms`), and the recovery
- * codes (`recovery`) that stand in for either. Every code attempt is throttled per account and factor (growing
- * delays, locked after LOCK_AFTER consecutive failures) and per IP.
+ * The second factors of an account, behind one service: flows ask it to describe, challenge, verify, enrol and
+ * remove, and it asks the factor registry (./factors/index.ts) — nothing here or in the flows names a method. An
+ * account has at most one method (its SecondFactor document) and a set of recovery codes, which stand in for it.
+ * Every code attempt is throttled per account (codes and recovery codes apart) and per IP: growing delays, and a
+ * lock after LOCK_AFTER consecutive failures that answers like a wrong code.
  */
 import { randomUUID } from 'node:crypto';
-import { AMR } from '../../config/oidc.ts';
 import type { EnrolmentModel } from '../db/models/enrolment.ts';
-import type { SecondFactorMethod } from '../db/models/organisation.ts';
 import type { SecondFactor, SecondFactorModel } from '../db/models/second-factor.ts';
-import { maskPhone } from './phone.ts';
-import type { RecoveryCodes } from './recovery-codes.ts';
-import type { SecretBox } from './secret-box.ts';
-import type { SmsCodes } from './sms-code.ts';
+import type { MessageKey } from '../i18n/index.ts';
+import {
+  RECOVERY_CODE, type AccountLabels, type FactorData, type FactorDescription, type FactorRegistry, type MethodFactor, type Purpose, type SendOutcome,
+} from './factors/index.ts';
+import type { RecoveryCodes } from './factors/recovery-code.ts';
 import type { Throttle } from './throttle.ts';
-import { formatTotpSecret, generateTotpSecret, matchTotp, totpUri } from './totp.ts';
 
 /** Consecutive wrong codes after which a factor is locked for 24 h (or until a manager resets 2FA). */
 export const LOCK_AFTER = 10;
 /** How long a started set-up waits for its first code. */
 export const ENROLMENT_TTL_SECONDS = 15 * 60;
 
-export type CodeKind = SecondFactorMethod | 'recovery';
+/** Which code a form carries: the account's method's code, or one of its recovery codes. */
+export type CodeKind = 'code' | 'recovery';
 export type Failure = { ok: false; reason: 'invalid' | 'throttled' | 'locked' };
 export type VerifyResult = { ok: true; amr: string; recoveryRemaining?: number } | Failure;
 
-export interface EnrolmentView {
-  enrolmentId: string;
-  method: SecondFactorMethod;
-  /** totp: the otpauth URI for the QR code and the key for typing. */
-  uri?: string;
-  secret?: string;
-  /** sms: the number the code went to, masked. */
-  phoneMasked?: string;
+export interface FactorStatus {
+  /** The enrolled method's id (undefined: none). */
+  method?: string;
+  /** How pages speak of it. */
+  description?: FactorDescription;
+  /** Its code is sent (the code page offers "send a new code"). */
+  sendsCode: boolean;
+  codeValidity?: number;
+  recoveryRemaining: number;
 }
 
-export type SendOutcome = 'sent' | 'throttled' | 'failed';
-
-export interface SendCode {
-  /** 'failed': the SMS gateway did not take the message (logged); the person may try again. */
-  (accountId: string, phone: string, purpose: string): Promise<SendOutcome>;
-}
+export type StartOutcome = { ok: true; enrolmentId: string } | { ok: false; error: MessageKey };
 
 export interface SecondFactorsDeps {
   factors: SecondFactorModel;
   enrolments: EnrolmentModel;
+  registry: FactorRegistry;
   recovery: RecoveryCodes;
-  sms: SmsCodes;
-  /** Sends an SMS code (rendered in the person's language by the caller's notifier). */
-  sendCode: SendCode;
-  box: SecretBox;
   throttle: Throttle;
   now: () => Date;
 }
 
-const sealContext = (accountId: string): string => `totp:${accountId}`;
+const SEND_PROBLEMS: Record<Exclude<SendOutcome, 'sent'>, MessageKey> = { throttled: 'code.resendThrottled', failed: 'code.sendFailed' };
 
 export function createSecondFactors(deps: SecondFactorsDeps) {
-  const { factors, enrolments, recovery, sms, box, throttle, now } = deps;
-  const openSecret = (accountId: string, sealed: string): string => box.open(sealed, sealContext(accountId)).toString('utf8');
+  const { factors, enrolments, registry, recovery, throttle, now } = deps;
+  const load = async (accountId: string): Promise<SecondFactor | undefined> => (await factors.findById(accountId).lean<SecondFactor>().exec()) ?? undefined;
 
   async function throttled(accountId: string, kind: CodeKind, ip: string, check: () => Promise<VerifyResult>): Promise<VerifyResult> {
-    const key = `${accountId}:${kind === 'recovery' ? 'recovery' : 'code'}`;
+    const key = `${accountId}:${kind}`;
     const verdict = await throttle.begin(key, ip);
     // A locked factor's answer counts against the IP like the wrong code it looks like.
     if (verdict === 'locked') await throttle.failed(key, ip);
@@ -72,116 +65,99 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
     return result;
   }
 
-  /** A TOTP code for `secret`, accepted once: the step must be later than the last accepted one (one update). */
-  async function acceptTotp(accountId: string, secret: string, code: string): Promise<boolean> {
-    const step = matchTotp(secret, code, now());
-    if (step === null) return false;
-    const updated = await factors.updateOne(
-      { _id: accountId, method: 'totp', $or: [{ lastTotpStep: { $exists: false } }, { lastTotpStep: { $lt: step } }] },
-      { $set: { lastTotpStep: step } },
-    );
-    return updated.modifiedCount === 1;
-  }
+  const live = (accountId: string, enrolmentId: string) => enrolments.findOne({ _id: enrolmentId, accountId, expiresAt: { $gt: now() } }).lean().exec();
 
   return {
-    get: async (accountId: string): Promise<SecondFactor | undefined> => (await factors.findById(accountId).lean<SecondFactor>().exec()) ?? undefined,
+    get: load,
 
-    async status(accountId: string) {
-      const factor = await factors.findById(accountId).lean<SecondFactor>().exec();
+    async status(accountId: string): Promise<FactorStatus> {
+      const factor = await load(accountId);
+      const method = registry.method(factor?.method);
       return {
         method: factor?.method,
-        phoneMasked: factor?.phone ? maskPhone(factor.phone) : undefined,
+        description: factor && method ? method.describe(factor) : undefined,
+        sendsCode: Boolean(method?.challenge),
         codeValidity: factor?.codeValidity,
         recoveryRemaining: factor ? await recovery.remaining(accountId) : 0,
       };
     },
 
-    /** Sends a code when the account's factor is SMS; an app needs nothing. */
-    async challenge(accountId: string, purpose: string): Promise<SendOutcome | 'none'> {
-      const factor = await factors.findById(accountId).lean<SecondFactor>().exec();
-      if (factor?.method !== 'sms' || !factor.phone) return 'none';
-      return deps.sendCode(accountId, factor.phone, purpose);
+    /** A method's name in the catalogue (for notices and lists), by id. */
+    nameOf: (methodId: string | undefined): MessageKey | undefined => registry.method(methodId)?.name,
+
+    /** The methods a person may set up: allowed by the organisation and offered by this server, in registry order. */
+    offered(allowedMethods: readonly string[]): MethodFactor[] {
+      return registry.methods.filter((method) => method.available && allowedMethods.includes(method.id));
     },
 
-    /** Checks a code of the account's factor (`code`) or a recovery code, for `purpose` (SMS codes are bound to it). */
-    async verify(accountId: string, kind: 'code' | 'recovery', input: string, ip: string, purpose: string): Promise<VerifyResult> {
-      const factor = await factors.findById(accountId).lean<SecondFactor>().exec();
-      if (!factor) return { ok: false, reason: 'invalid' };
+    /** Sends a code where the account's method sends one; 'none' where the person reads it off a device. */
+    async challenge(accountId: string, purpose: Purpose): Promise<SendOutcome | 'none'> {
+      const factor = await load(accountId);
+      const method = registry.method(factor?.method);
+      if (!factor || !method?.challenge) return 'none';
+      return method.challenge(accountId, factor, purpose);
+    },
+
+    /** Checks a code of the account's method (`code`) or a recovery code, for `purpose` (a sent code is bound to it). */
+    async verify(accountId: string, kind: CodeKind, input: string, ip: string, purpose: Purpose): Promise<VerifyResult> {
+      const factor = await load(accountId);
+      const method = registry.method(factor?.method);
+      if (!factor || !method) return { ok: false, reason: 'invalid' };
       if (kind === 'recovery') {
         return throttled(accountId, 'recovery', ip, async () => {
           const remaining = await recovery.use(accountId, input);
-          return remaining === null ? { ok: false, reason: 'invalid' } : { ok: true, amr: AMR.recovery, recoveryRemaining: remaining };
+          return remaining === null ? { ok: false, reason: 'invalid' } : { ok: true, amr: RECOVERY_CODE.amr, recoveryRemaining: remaining };
         });
       }
-      return throttled(accountId, factor.method, ip, async () => {
-        const code = input.replace(/\s/g, '');
-        const ok = factor.method === 'totp'
-          ? Boolean(factor.totpSecret) && await acceptTotp(accountId, openSecret(accountId, factor.totpSecret ?? ''), code)
-          : await sms.verify(accountId, purpose, code);
-        return ok ? { ok: true, amr: factor.method === 'totp' ? AMR.totp : AMR.sms } : { ok: false, reason: 'invalid' };
-      });
+      return throttled(accountId, 'code', ip, async () => (
+        await method.verify(accountId, factor, input.replace(/\s/g, ''), purpose) ? { ok: true, amr: method.amr } : { ok: false, reason: 'invalid' }
+      ));
     },
 
-    /** Starts setting up a factor (a new one, or replacing the current one): nothing changes until the code is right. */
-    async startEnrolment(accountId: string, method: SecondFactorMethod, opts: { phone?: string; issuer: string; label: string }): Promise<EnrolmentView | 'throttled' | 'failed'> {
+    /** Starts setting up a method (a first one, or replacing the current one): nothing changes until the code is right. */
+    async startEnrolment(accountId: string, methodId: string, input: Readonly<Record<string, string | undefined>>): Promise<StartOutcome> {
+      const method = registry.method(methodId);
+      if (!method) return { ok: false, error: 'enrol.chooseMethod' };
       const enrolmentId = randomUUID();
-      const expiresAt = new Date(now().getTime() + ENROLMENT_TTL_SECONDS * 1000);
-      if (method === 'totp') {
-        const secret = generateTotpSecret();
-        await enrolments.create({ _id: enrolmentId, accountId, method, totpSecret: box.seal(Buffer.from(secret), sealContext(accountId)), expiresAt });
-        return { enrolmentId, method, uri: totpUri(secret, opts.issuer, opts.label), secret: formatTotpSecret(secret) };
-      }
-      if (!opts.phone) throw new Error('an SMS factor needs a phone number');
-      const sent = await deps.sendCode(accountId, opts.phone, `enrol:${enrolmentId}`);
-      if (sent !== 'sent') return sent;
-      await enrolments.create({ _id: enrolmentId, accountId, method, phone: opts.phone, expiresAt });
-      return { enrolmentId, method, phoneMasked: maskPhone(opts.phone) };
+      const started = await method.enrol.start(accountId, enrolmentId, input);
+      if (!started.ok) return { ok: false, error: started.error === 'throttled' || started.error === 'failed' ? SEND_PROBLEMS[started.error] : started.error };
+      await enrolments.create({ _id: enrolmentId, accountId, method: method.id, ...started.data, expiresAt: new Date(now().getTime() + ENROLMENT_TTL_SECONDS * 1000) });
+      return { ok: true, enrolmentId };
     },
 
-    /** The set-up page again (after a redirect): the QR/key or the masked number. */
-    async enrolmentView(accountId: string, enrolmentId: string, opts: { issuer: string; label: string }): Promise<EnrolmentView | undefined> {
-      const pending = await enrolments.findOne({ _id: enrolmentId, accountId, expiresAt: { $gt: now() } }).lean().exec();
-      if (!pending) return undefined;
-      if (pending.method === 'totp' && pending.totpSecret) {
-        const secret = openSecret(accountId, pending.totpSecret);
-        return { enrolmentId, method: 'totp', uri: totpUri(secret, opts.issuer, opts.label), secret: formatTotpSecret(secret) };
-      }
-      return { enrolmentId, method: 'sms', phoneMasked: pending.phone ? maskPhone(pending.phone) : undefined };
+    /** The set-up page of a started set-up (QR code and key, or where the code went), or undefined when it is gone. */
+    async enrolmentPage(accountId: string, enrolmentId: string, labels: AccountLabels): Promise<{ method: string; view: string; locals: Record<string, unknown> } | undefined> {
+      const pending = await live(accountId, enrolmentId);
+      const method = registry.method(pending?.method);
+      if (!pending || !method) return undefined;
+      return { method: method.id, ...(await method.enrol.page(accountId, pending, labels)) };
     },
 
     /**
      * Finishes a set-up with its first code. Returns the new recovery codes when the account had none (first
      * set-up), an empty list when it keeps its codes (method changed), or a failure.
      */
-    async completeEnrolment(accountId: string, organisationId: string, enrolmentId: string, input: string, ip: string): Promise<{ ok: true; recoveryCodes: string[]; method: SecondFactorMethod } | Failure> {
-      const pending = await enrolments.findOne({ _id: enrolmentId, accountId, expiresAt: { $gt: now() } }).lean().exec();
-      if (!pending) return { ok: false, reason: 'invalid' };
-      const code = input.replace(/\s/g, '');
-      const result = await throttled(accountId, pending.method, ip, async () => {
-        const ok = pending.method === 'totp'
-          ? matchTotp(openSecret(accountId, pending.totpSecret ?? ''), code, now()) !== null
-          : await sms.verify(accountId, `enrol:${enrolmentId}`, code);
-        return ok ? { ok: true, amr: pending.method === 'totp' ? AMR.totp : AMR.sms } : { ok: false, reason: 'invalid' };
+    async completeEnrolment(accountId: string, organisationId: string, enrolmentId: string, input: string, ip: string): Promise<{ ok: true; recoveryCodes: string[]; method: string; amr: string } | Failure> {
+      const pending = await live(accountId, enrolmentId);
+      const method = registry.method(pending?.method);
+      if (!pending || !method) return { ok: false, reason: 'invalid' };
+      const proven: { data?: FactorData } = {};
+      const result = await throttled(accountId, 'code', ip, async () => {
+        proven.data = (await method.enrol.complete(accountId, enrolmentId, pending, input.replace(/\s/g, ''))) ?? undefined;
+        return proven.data ? { ok: true, amr: method.amr } : { ok: false, reason: 'invalid' };
       });
       if (!result.ok) return result;
       // Claim the set-up once (a double submit must not enrol twice), then make it the account's factor.
       const claimed = await enrolments.findOneAndDelete({ _id: enrolmentId, accountId }).lean().exec();
       if (!claimed) return { ok: false, reason: 'invalid' };
-      const step = pending.method === 'totp' ? matchTotp(openSecret(accountId, pending.totpSecret ?? ''), code, now()) : null;
       const previous = await factors.findById(accountId, { codeValidity: 1 }).lean().exec();
       await factors.replaceOne(
         { _id: accountId },
-        {
-          _id: accountId, organisationId, method: pending.method, enabledAt: now(),
-          ...(pending.totpSecret ? { totpSecret: pending.totpSecret } : {}),
-          ...(step !== null ? { lastTotpStep: step } : {}),
-          ...(pending.phone ? { phone: pending.phone } : {}),
-          ...(previous?.codeValidity ? { codeValidity: previous.codeValidity } : {}),
-        },
+        { _id: accountId, organisationId, method: method.id, enabledAt: now(), ...proven.data, ...(previous?.codeValidity ? { codeValidity: previous.codeValidity } : {}) },
         { upsert: true },
       );
       const recoveryCodes = (await recovery.remaining(accountId)) > 0 ? [] : await recovery.regenerate(accountId);
-      return { ok: true, recoveryCodes, method: pending.method };
+      return { ok: true, recoveryCodes, method: method.id, amr: method.amr };
     },
 
     regenerateRecoveryCodes: (accountId: string): Promise<string[]> => recovery.regenerate(accountId),

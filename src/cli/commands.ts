@@ -10,7 +10,8 @@ import { emailSchema } from '../accounts/email.ts';
 import { POLICY_LIMITS, PolicyError, policyOf, type PolicyChange } from '../accounts/organisations.ts';
 import type { Container } from '../container.ts';
 import { ROLES } from '../db/models/account.ts';
-import { SECOND_FACTOR_METHODS, TWO_FACTOR_POLICIES } from '../db/models/organisation.ts';
+import { METHOD_IDS } from '../auth/factors/index.ts';
+import { TWO_FACTOR_POLICIES } from '../db/models/organisation.ts';
 
 export interface Command<S extends z.ZodType> {
   usage: string;
@@ -63,7 +64,7 @@ export const COMMANDS = {
     },
   }),
   'org policy': define({
-    usage: 'org policy --org ID [--two-factor off|optional|required] [--methods totp,sms] [--code-validity-choices 1h,4h,8h,12h] [--code-validity-default 1h] [--inactivity 1h]',
+    usage: `org policy --org ID [--two-factor off|optional|required] [--methods ${METHOD_IDS.join(',')}] [--code-validity-choices 1h,4h,8h,12h] [--code-validity-default 1h] [--inactivity 1h]`,
     options: {
       org: { type: 'string' }, 'two-factor': { type: 'string' }, methods: { type: 'string' },
       'code-validity-choices': { type: 'string' }, 'code-validity-default': { type: 'string' }, inactivity: { type: 'string' },
@@ -71,7 +72,7 @@ export const COMMANDS = {
     schema: z.object({
       org: id,
       'two-factor': z.enum(TWO_FACTOR_POLICIES).optional(),
-      methods: list(z.enum(SECOND_FACTOR_METHODS)).optional(),
+      methods: list(z.enum(METHOD_IDS)).optional(),
       'code-validity-choices': list(limited(POLICY_LIMITS.codeValidity)).optional(),
       'code-validity-default': limited(POLICY_LIMITS.codeValidity).optional(),
       inactivity: limited(POLICY_LIMITS.inactivityTimeout).optional(),

@@ -1,30 +1,22 @@
 /**
  * Login-prompt checks Poort adds to oidc-provider's base policy. Each answers "prompt again?" for a session.
  * Full login (password): organisation_mismatch, session_too_old. Code only (the password session stays):
- * second_factor_missing, code_expired, inactive, enrolment_required, mfa_requested. A code-only check still unmet
- * right after a login result throws unmet_authentication_requirements instead of prompting again (no loops).
+ * second_factor_missing, code_expired, inactive, enrolment_required, mfa_requested. Apart from the tenant rule
+ * (organisation_mismatch) each check prompts exactly when the one rule, src/auth/due.ts, names its reason; they stay
+ * separate checks because oidc-provider reports the reasons per check. A check still unmet right after a login result
+ * throws unmet_authentication_requirements instead of prompting again (no loops).
  */
 import { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
-import { ACR } from '../../config/oidc.ts';
-import type { TwoFactorPolicy } from '../db/models/organisation.ts';
-import { hasSecondFactor } from '../auth/assurance.ts';
+import { secondFactorDue, type AccountFacts, type Due, type PolicyFacts, type Reason } from '../auth/due.ts';
 import { clientOrganisation } from './find-account.ts';
+
+export { asksForMultiFactor, CODE_ONLY_REASONS, requestedAcrs } from '../auth/due.ts';
 
 const { base, Check } = interactionPolicy;
 
-/** Reasons that need only the second factor (or its set-up), not the password again. */
-export const CODE_ONLY_REASONS = new Set([
-  'second_factor_missing', 'code_expired', 'inactive', 'enrolment_required', 'mfa_requested', 'essential_acr', 'essential_acrs',
-]);
-
-export interface LoginContext {
+/** What the login policy knows about an account: its organisation, its factor and its policy (src/auth/login-context.ts). */
+export interface LoginContext extends AccountFacts, PolicyFacts {
   organisationId: string;
-  twoFactor: TwoFactorPolicy;
-  hasSecondFactor: boolean;
-  /** Seconds a verified code stays valid. */
-  codeValidity: number;
-  /** Seconds without activity after which the code is asked again. */
-  inactivityTimeout: number;
 }
 
 export interface PolicyDeps {
@@ -35,53 +27,52 @@ export interface PolicyDeps {
   sessionMaxAge: number;
 }
 
-/** The acr values a request asks for: `acr_values` and the `claims` parameter's essential acr (object or JSON). */
-export function requestedAcrs(params: { acr_values?: unknown; claims?: unknown }): string[] {
-  const fromParam = typeof params.acr_values === 'string' ? params.acr_values.split(' ').filter(Boolean) : [];
-  let claims = params.claims;
-  if (typeof claims === 'string') {
-    try {
-      claims = JSON.parse(claims);
-    } catch {
-      claims = undefined;
-    }
-  }
-  const acr = (claims as { id_token?: { acr?: { essential?: boolean; value?: unknown; values?: unknown } } } | undefined)?.id_token?.acr;
-  const values = [...(Array.isArray(acr?.values) ? acr.values : []), ...(acr?.value === undefined ? [] : [acr.value])];
-  const fromClaims = acr?.essential ? values.filter((v): v is string => typeof v === 'string') : [];
-  return [...fromParam, ...fromClaims];
-}
-
-/** True when the request asks for multi-factor assurance and does not also accept the password level. */
-export function asksForMultiFactor(params: { acr_values?: unknown; claims?: unknown }): boolean {
-  const requested = requestedAcrs(params);
-  return requested.includes(ACR.multiFactor) && !requested.includes(ACR.password);
-}
+/**
+ * An account or organisation that is gone (deleted meanwhile): nothing second-factor can be asked of it, so a step-up
+ * is unavailable, while organisation_mismatch asks it a full login.
+ */
+const GONE: AccountFacts & PolicyFacts = { hasSecondFactor: false, twoFactor: 'off', codeValidity: 0, inactivityTimeout: 0 };
 
 export function createInteractionPolicy(deps: PolicyDeps): interactionPolicy.Prompt[] {
-  const cache = new WeakMap<object, Promise<{ login?: LoginContext; activity?: Awaited<ReturnType<PolicyDeps['activity']>> }>>();
-  const load = (ctx: KoaContextWithOIDC) => {
+  const justLoggedIn = (ctx: KoaContextWithOIDC): boolean => Boolean(ctx.oidc.result?.login);
+  const cache = new WeakMap<object, Promise<{ login?: LoginContext | undefined; due: Due }>>();
+  /** The session's account and what is due for this request: read and judged once, every check asks the same answer. */
+  const judge = (ctx: KoaContextWithOIDC) => {
     let found = cache.get(ctx);
     if (!found) {
-      const { accountId, uid } = ctx.oidc.session ?? {};
-      found = (async () => ({
-        login: accountId ? await deps.loginContext(accountId) : undefined,
-        activity: uid ? await deps.activity(uid) : undefined,
-      }))();
+      const session = ctx.oidc.session;
+      found = (async () => {
+        const login = session?.accountId ? await deps.loginContext(session.accountId) : undefined;
+        const activity = session?.uid ? await deps.activity(session.uid) : undefined;
+        const facts = login ?? GONE;
+        const due = secondFactorDue({
+          account: facts,
+          policy: facts,
+          session: session && {
+            amr: session.amr ?? [],
+            loginAt: session.loginTs ? new Date(session.loginTs * 1000) : undefined,
+            passwordAt: activity?.passwordAt,
+            secondFactorAt: activity?.secondFactorAt,
+            lastActiveAt: activity?.lastActiveAt,
+            maxAge: deps.sessionMaxAge,
+          },
+          asked: { action: 'authorization', request: { acr_values: ctx.oidc.params?.acr_values, claims: ctx.oidc.claims }, loginResult: justLoggedIn(ctx) },
+          now: deps.now(),
+        });
+        return { login, due };
+      })();
       cache.set(ctx, found);
     }
     return found;
   };
-  const ageOf = (at: Date | undefined): number => (at ? (deps.now().getTime() - at.getTime()) / 1000 : Infinity);
-  const justLoggedIn = (ctx: KoaContextWithOIDC): boolean => Boolean(ctx.oidc.result?.login);
 
-  /** A code-only check: prompt, or — when a login result just came back and it is still unmet — refuse. */
-  const codeOnly = (reason: string, description: string, unmet: (ctx: KoaContextWithOIDC, c: Awaited<ReturnType<typeof load>>) => boolean) =>
+  /** A check of the one rule: prompts when its reason is due; refuses when it is due and cannot be met (no loops). */
+  const dueCheck = (reason: Reason, description: string, refusal = description) =>
     new Check(reason, description, 'login_required', async (ctx: KoaContextWithOIDC) => {
       if (!ctx.oidc.session?.accountId) return Check.NO_NEED_TO_PROMPT;
-      const context = await load(ctx);
-      if (!context.login || !unmet(ctx, context)) return Check.NO_NEED_TO_PROMPT;
-      if (justLoggedIn(ctx)) throw new errors.UnmetAuthenticationRequirements(description);
+      const { due } = await judge(ctx);
+      if (!due.reasons.includes(reason)) return Check.NO_NEED_TO_PROMPT;
+      if (due.outcome === 'unavailable') throw new errors.UnmetAuthenticationRequirements(refusal);
       return Check.REQUEST_PROMPT;
     });
 
@@ -104,33 +95,14 @@ export function createInteractionPolicy(deps: PolicyDeps): interactionPolicy.Pro
   // browser holds a session at another organisation.
   login.checks.add(new Check('organisation_mismatch', 'End-User authentication is required', 'login_required', async (ctx: KoaContextWithOIDC) => {
     if (!ctx.oidc.session?.accountId) return Check.NO_NEED_TO_PROMPT;
-    const context = await load(ctx);
-    return context.login?.organisationId === clientOrganisation(ctx) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+    const { login: context } = await judge(ctx);
+    return context?.organisationId === clientOrganisation(ctx) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
   }));
-  login.checks.add(new Check('session_too_old', 'the session is older than the maximum session age', 'login_required', async (ctx: KoaContextWithOIDC) => {
-    if (!ctx.oidc.session?.accountId || justLoggedIn(ctx)) return Check.NO_NEED_TO_PROMPT;
-    const { activity } = await load(ctx);
-    const passwordAt = activity?.passwordAt ?? new Date((ctx.oidc.session.loginTs ?? 0) * 1000);
-    return ageOf(passwordAt) > deps.sessionMaxAge ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
-  }));
-  const twoFactorOn = (l: LoginContext): boolean => l.twoFactor !== 'off' && l.hasSecondFactor;
-  login.checks.add(codeOnly('second_factor_missing', 'a second factor is required', (ctx, { login: l }) =>
-    Boolean(l && twoFactorOn(l) && !hasSecondFactor(ctx.oidc.session?.amr))));
-  login.checks.add(codeOnly('code_expired', 'the second factor is older than its validity', (ctx, { login: l, activity }) =>
-    Boolean(l && twoFactorOn(l) && hasSecondFactor(ctx.oidc.session?.amr) && !justLoggedIn(ctx)
-      && ageOf(activity?.secondFactorAt ?? new Date((ctx.oidc.session?.loginTs ?? 0) * 1000)) > l.codeValidity)));
-  login.checks.add(codeOnly('inactive', 'the session has been inactive too long', (ctx, { login: l, activity }) =>
-    Boolean(l && twoFactorOn(l) && !justLoggedIn(ctx) && activity && ageOf(activity.lastActiveAt) > l.inactivityTimeout)));
-  login.checks.add(codeOnly('enrolment_required', 'the organisation requires a second factor', (_ctx, { login: l }) =>
-    Boolean(l && l.twoFactor === 'required' && !l.hasSecondFactor)));
-  login.checks.add(new Check('mfa_requested', 'the client asks for multi-factor authentication', 'login_required', async (ctx: KoaContextWithOIDC) => {
-    const params = { acr_values: ctx.oidc.params?.acr_values, claims: ctx.oidc.claims };
-    if (!ctx.oidc.session?.accountId || !asksForMultiFactor(params) || ctx.oidc.session.acr === ACR.multiFactor) return Check.NO_NEED_TO_PROMPT;
-    const { login: l } = await load(ctx);
-    if (!l || l.twoFactor === 'off' || justLoggedIn(ctx)) {
-      throw new errors.UnmetAuthenticationRequirements('multi-factor authentication is not available for this account');
-    }
-    return Check.REQUEST_PROMPT;
-  }));
+  login.checks.add(dueCheck('session_too_old', 'the session is older than the maximum session age'));
+  login.checks.add(dueCheck('second_factor_missing', 'a second factor is required'));
+  login.checks.add(dueCheck('code_expired', 'the second factor is older than its validity'));
+  login.checks.add(dueCheck('inactive', 'the session has been inactive too long'));
+  login.checks.add(dueCheck('enrolment_required', 'the organisation requires a second factor'));
+  login.checks.add(dueCheck('mfa_requested', 'the client asks for multi-factor authentication', 'multi-factor authentication is not available for this account'));
   return policy;
 }

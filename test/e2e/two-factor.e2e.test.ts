@@ -6,9 +6,10 @@
  */
 import type { Page } from 'playwright-core';
 import { ACR } from '../../config/oidc.ts';
-import { currentTotp } from '../../src/auth/totp.ts';
+import { currentTotp } from '../../src/auth/factors/totp.ts';
 import { DEMO } from '../../src/dev/seed.ts';
 import { NO_PROBLEMS, claimsOnCallback, fillLogin, gotoLogin, submit, useDemoBrowser } from '../support/demo-browser.ts';
+import { startAppSetup } from '../support/two-factor.ts';
 
 const PHONE = '+31612345678';
 
@@ -88,8 +89,8 @@ test('required policy: set up the app during login, log out, log in again with a
 
 test('SMS: after the password, the code from the text message logs in', async () => {
   const { secondFactors, db } = demo.poort.container;
-  const started = await secondFactors.startEnrolment(demo.demoSub, 'sms', { phone: PHONE, issuer: DEMO.organisation, label: DEMO.email });
-  if (typeof started === 'string') throw new Error(`SMS set-up not started: ${started}`);
+  const started = await secondFactors.startEnrolment(demo.demoSub, 'sms', { phone: PHONE });
+  if (!started.ok) throw new Error(`SMS set-up not started: ${started.error}`);
   const enrolled = await secondFactors.completeEnrolment(demo.demoSub, demo.organisationId, started.enrolmentId, latestSmsCode(), '127.0.0.1');
   expect(enrolled.ok).toBe(true);
   // The set-up's text message was just sent; at most one per 30 s goes out. Start as if it were sent a while ago.
@@ -109,9 +110,8 @@ test('SMS: after the password, the code from the text message logs in', async ()
 
 test('recovery code: "Use a recovery code instead", type one, logged in', async () => {
   const { secondFactors } = demo.poort.container;
-  const started = await secondFactors.startEnrolment(demo.demoSub, 'totp', { issuer: DEMO.organisation, label: DEMO.email });
-  if (typeof started === 'string' || !started.secret) throw new Error('app set-up did not start');
-  const secret = started.secret.replace(/\s/g, '');
+  const started = await startAppSetup(secondFactors, demo.demoSub, { issuer: DEMO.organisation, label: DEMO.email });
+  const { secret } = started;
   expect((await secondFactors.completeEnrolment(demo.demoSub, demo.organisationId, started.enrolmentId, currentTotp(secret, new Date()), '127.0.0.1')).ok).toBe(true);
   const [code] = await secondFactors.regenerateRecoveryCodes(demo.demoSub);
 

@@ -4,7 +4,9 @@
  * recovery code, set-up during login.
  */
 import type { Organisation } from '../../src/db/models/organisation.ts';
-import { currentTotp } from '../../src/auth/totp.ts';
+import type { AccountLabels } from '../../src/auth/factors/index.ts';
+import { currentTotp } from '../../src/auth/factors/totp.ts';
+import type { SecondFactors } from '../../src/auth/second-factors.ts';
 import { en } from '../../src/i18n/en.ts';
 import { Agent, inputValue, type Page } from './browser.ts';
 import type { Tenant, TestPoort } from './poort.ts';
@@ -31,19 +33,30 @@ export interface Enrolled {
 }
 
 /**
+ * Starts setting up the authenticator app through the service and reads the key its set-up page shows (without
+ * spaces, as an app stores it).
+ */
+export async function startAppSetup(secondFactors: SecondFactors, accountId: string, labels: AccountLabels): Promise<{ enrolmentId: string; secret: string }> {
+  const started = await secondFactors.startEnrolment(accountId, 'totp', {});
+  if (!started.ok) throw new Error(`app set-up did not start: ${started.error}`);
+  const page = await secondFactors.enrolmentPage(accountId, started.enrolmentId, labels);
+  const secret = typeof page?.locals.secret === 'string' ? page.locals.secret.replace(/\s/g, '') : '';
+  if (!secret) throw new Error('the app set-up page shows no key');
+  return { enrolmentId: started.enrolmentId, secret };
+}
+
+/**
  * Sets up the authenticator app for `tenant`'s account through the service. The set-up is proven with the code of
  * the previous time step, so a login right afterwards can use the current one (a used step is refused again).
  */
 export async function enrolTotp(poort: TestPoort, tenant: Pick<Tenant, 'accountId' | 'organisationId' | 'email'>): Promise<Enrolled> {
   const { secondFactors } = poort.container;
-  const view = await secondFactors.startEnrolment(tenant.accountId, 'totp', { issuer: 'Test', label: tenant.email });
-  if (typeof view === 'string' || !view.secret) throw new Error('TOTP set-up did not start');
-  const secret = view.secret.replace(/\s/g, '');
+  const { enrolmentId, secret } = await startAppSetup(secondFactors, tenant.accountId, { issuer: 'Test', label: tenant.email });
   // The previous step is accepted only while the current one lasts: keep clear of a step's last seconds, so the
   // code cannot become two steps old between computing and checking it.
   const intoStep = (poort.container.now().getTime() / 1000) % 30;
   if (intoStep > 27) await new Promise((resolve) => setTimeout(resolve, (30.2 - intoStep) * 1000));
-  const done = await secondFactors.completeEnrolment(tenant.accountId, tenant.organisationId, view.enrolmentId, totpNow(poort, secret, -30), '127.0.0.2');
+  const done = await secondFactors.completeEnrolment(tenant.accountId, tenant.organisationId, enrolmentId, totpNow(poort, secret, -30), '127.0.0.2');
   if (!done.ok) throw new Error(`TOTP set-up failed: ${done.reason}`);
   return { secret, recoveryCodes: done.recoveryCodes };
 }
@@ -72,8 +85,8 @@ export function outboxSmsCode(poort: TestPoort, phone: string): string | undefin
 /** Sets up SMS codes to `phone` (E.164) through the service, reading the first code from the dev outbox (or `readCode`). */
 export async function enrolSms(poort: TestPoort, tenant: Pick<Tenant, 'accountId' | 'organisationId' | 'email'>, phone: string, readCode = (): string | undefined => outboxSmsCode(poort, phone)): Promise<Enrolled> {
   const { secondFactors } = poort.container;
-  const view = await secondFactors.startEnrolment(tenant.accountId, 'sms', { phone, issuer: 'Test', label: tenant.email });
-  if (typeof view === 'string') throw new Error(`SMS set-up not started: ${view}`);
+  const view = await secondFactors.startEnrolment(tenant.accountId, 'sms', { phone });
+  if (!view.ok) throw new Error(`SMS set-up not started: ${view.error}`);
   const code = readCode();
   if (!code) throw new Error('no set-up SMS received');
   const done = await secondFactors.completeEnrolment(tenant.accountId, tenant.organisationId, view.enrolmentId, code, '127.0.0.2');

@@ -1,5 +1,4 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { SECOND_FACTOR_METHODS, type SecondFactorMethod } from './organisation.ts';
 
 /**
  * A second factor being set up: kept server-side with an expiry until its first code verifies, then it becomes the
@@ -8,7 +7,8 @@ import { SECOND_FACTOR_METHODS, type SecondFactorMethod } from './organisation.t
 export interface Enrolment {
   _id: string;
   accountId: string;
-  method: SecondFactorMethod;
+  /** The factor registry's id of the method (src/auth/factors/index.ts). */
+  method: string;
   totpSecret?: string;
   phone?: string;
   expiresAt: Date;
@@ -18,7 +18,7 @@ const schema = new Schema<Enrolment>(
   {
     _id: { type: String, required: true },
     accountId: { type: String, required: true },
-    method: { type: String, enum: SECOND_FACTOR_METHODS, required: true },
+    method: { type: String, required: true },
     totpSecret: { type: String },
     phone: { type: String },
     expiresAt: { type: Date, required: true },

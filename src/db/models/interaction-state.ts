@@ -10,8 +10,8 @@ export interface Pending {
   amr: string[];
   /** When the password was checked (now, or earlier in the session for a code-only prompt). */
   passwordAt: Date;
-  /** The SMS login code was sent for this interaction. */
-  smsSent?: boolean;
+  /** The code was sent for this interaction (for a factor that sends one). */
+  codeSent?: boolean;
   /** A second factor being set up during this login. */
   enrolmentId?: string;
   /** New recovery codes, sealed, shown until the person confirms they stored them. */
@@ -33,7 +33,7 @@ const schema = new Schema<InteractionState>(
     _id: { type: String, required: true },
     flash: { error: String, email: String, info: String },
     pending: {
-      accountId: String, amr: [String], passwordAt: Date, smsSent: Boolean, enrolmentId: String, recoveryCodes: String, verified: String,
+      accountId: String, amr: [String], passwordAt: Date, codeSent: Boolean, enrolmentId: String, recoveryCodes: String, verified: String,
     },
     expiresAt: { type: Date, required: true },
   },

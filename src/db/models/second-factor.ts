@@ -1,5 +1,4 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { SECOND_FACTOR_METHODS, type SecondFactorMethod } from './organisation.ts';
 
 /**
  * The second factor of one account (at most one; `_id` is the account id). Removing it (disable, reset) is one
@@ -8,7 +7,8 @@ import { SECOND_FACTOR_METHODS, type SecondFactorMethod } from './organisation.t
 export interface SecondFactor {
   _id: string;
   organisationId: string;
-  method: SecondFactorMethod;
+  /** The factor registry's id of the method (src/auth/factors/index.ts). */
+  method: string;
   /** Sealed TOTP secret (method totp). */
   totpSecret?: string;
   /** The last accepted TOTP time step: a code of this step or an earlier one is refused (replay). */
@@ -25,7 +25,7 @@ const schema = new Schema<SecondFactor>(
   {
     _id: { type: String, required: true },
     organisationId: { type: String, required: true },
-    method: { type: String, enum: SECOND_FACTOR_METHODS, required: true },
+    method: { type: String, required: true },
     totpSecret: { type: String },
     lastTotpStep: { type: Number },
     phone: { type: String },

@@ -129,7 +129,7 @@ test('the status names the method and warns when 2 or fewer recovery codes remai
   const tenant = await createTenant(poort);
   const { secret, recoveryCodes } = await enrolTotp(poort, tenant);
   for (const code of recoveryCodes.slice(0, 4)) {
-    expect((await poort.container.secondFactors.verify(tenant.accountId, 'recovery', code, '127.0.0.3', 'test')).ok).toBe(true);
+    expect((await poort.container.secondFactors.verify(tenant.accountId, 'recovery', code, '127.0.0.3', { kind: 'account', id: 'test' })).ok).toBe(true);
   }
   const { login } = await loginWithCode(poort, tenant, () => totpNow(poort, secret));
   const page = await accountPage(poort, login.agent);

@@ -5,12 +5,13 @@
  */
 import { cliFor, failed, ok } from '../../support/cli.ts';
 import { ACR } from '../../../config/oidc.ts';
-import { currentTotp } from '../../../src/auth/totp.ts';
+import { currentTotp } from '../../../src/auth/factors/totp.ts';
 import { Agent, inputValue, type Page } from '../../support/browser.ts';
 import { testDatabaseUri } from '../../support/database.ts';
 import { createTenant, startPoort, type Tenant, type TestPoort } from '../../support/poort.ts';
 import { authorizationRequest, discover, exchange, oidc, returnedToRp, submitLogin } from '../../support/rp.ts';
 import { startSmtpReceiver, type SmtpReceiver } from '../../support/smtp-receiver.ts';
+import { startAppSetup } from '../../support/two-factor.ts';
 
 const MONGODB_URI = testDatabaseUri(import.meta.url);
 
@@ -89,9 +90,8 @@ describe('org policy / org show', () => {
 /** Sets up the app for the tenant's account directly; returns the key (as the app would store it). */
 async function enrolApp(tenant: Tenant): Promise<string> {
   const { secondFactors } = poort.container;
-  const view = await secondFactors.startEnrolment(tenant.accountId, 'totp', { issuer: 'Test', label: tenant.email });
-  if (typeof view === 'string' || !view.secret) throw new Error('enrolment did not start');
-  const secret = view.secret.replace(/\s/g, '');
+  const view = await startAppSetup(secondFactors, tenant.accountId, { issuer: 'Test', label: tenant.email });
+  const { secret } = view;
   const done = await secondFactors.completeEnrolment(tenant.accountId, tenant.organisationId, view.enrolmentId, currentTotp(secret, new Date()), '127.0.0.1');
   if (!done.ok) throw new Error('enrolment did not complete');
   return secret;
@@ -149,7 +149,7 @@ describe('account reset-2fa', () => {
     expect(next.status).toBe(200);
     expect(next.body).toContain('name="method"');
     expect(next.body).not.toContain('name="kind" value="code"');
-    expect(await poort.container.secondFactors.status(tenant.accountId)).toEqual({ method: undefined, phoneMasked: undefined, codeValidity: undefined, recoveryRemaining: 0 });
+    expect(await poort.container.secondFactors.status(tenant.accountId)).toEqual({ method: undefined, description: undefined, sendsCode: false, codeValidity: undefined, recoveryRemaining: 0 });
 
     const mail = await receiver.waitFor((m) => m.to.includes(tenant.email));
     expect(mail.subject).toBe('Your two-factor authentication was reset');

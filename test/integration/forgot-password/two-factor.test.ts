@@ -3,7 +3,7 @@
  * password is accepted"): the link first asks the code — the app's, the SMS (sent when the page is first shown, with
  * "send a new code") or a recovery code — and only then the new password. The e-mail alone never sets a password.
  */
-import { maskPhone } from '../../../src/auth/phone.ts';
+import { maskPhone } from '../../../src/auth/factors/phone.ts';
 import { alerts, auditEvents, message, notices } from '../../support/account.ts';
 import { Agent } from '../../support/browser.ts';
 import { createClock } from '../../support/clock.ts';

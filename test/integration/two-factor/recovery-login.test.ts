@@ -1,6 +1,6 @@
 /** Logging in with a recovery code: single use (also under 20 parallel submissions) and the security notice. */
 import { ACR } from '../../../config/oidc.ts';
-import { createRecoveryCodes } from '../../../src/auth/recovery-codes.ts';
+import { createRecoveryCodes } from '../../../src/auth/factors/recovery-code.ts';
 import { en } from '../../../src/i18n/en.ts';
 import { Agent } from '../../support/browser.ts';
 import { createTenant, startPoort, type TestPoort } from '../../support/poort.ts';

@@ -1,5 +1,5 @@
 import { ACR } from '../../../config/oidc.ts';
-import { currentTotp } from '../../../src/auth/totp.ts';
+import { currentTotp } from '../../../src/auth/factors/totp.ts';
 import { Agent, inputValue } from '../../support/browser.ts';
 import { createTenant, startPoort, type TestPoort } from '../../support/poort.ts';
 import { authorizationRequest, discover, exchange, submitLogin } from '../../support/rp.ts';

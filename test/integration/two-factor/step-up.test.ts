@@ -4,6 +4,7 @@
  * set-up, and every interaction ends with a code or an error at the RP — never a prompt loop.
  */
 import { ACR } from '../../../config/oidc.ts';
+import { oidcCollection, storedId } from '../../../src/oidc/adapter.ts';
 import { Agent } from '../../support/browser.ts';
 import { createTenant, startPoort, type Tenant, type TestPoort } from '../../support/poort.ts';
 import {
@@ -52,6 +53,39 @@ test.each([
   // The session now holds the mfa level: asking again needs no prompt.
   const again = await authorizeAgain(poort, tenant, session.agent, extra);
   expect((await idTokenOf(again.login, callbackOf(again.page, tenant))).acr).toBe(ACR.multiFactor);
+});
+
+/** The reasons oidc-provider gave for an interaction's prompt, as it stored the interaction. */
+async function promptReasons(uid: string): Promise<string[]> {
+  const entry = await oidcCollection(poort.container.db, 'Interaction').findOne({ _id: storedId('Interaction', uid) });
+  return (JSON.parse(entry?.payload ?? '{}') as { prompt?: { reasons?: string[] } }).prompt?.reasons ?? [];
+}
+
+test('acr_values=urn:poort:acr:mfa alone, of a password session whose account has a factor: the step-up is its own reason, the code only, then mfa', async () => {
+  const tenant = await createTenant(poort);
+  const session = await passwordSession(tenant);
+  const { secret } = await enrolTotp(poort, tenant);
+  await nextWallSecond();
+
+  const stepUp = await authorizeAgain(poort, tenant, session.agent, { acr_values: ACR.multiFactor });
+  // The missing code would prompt here on its own too: only the reason shows that the step-up rule asked as well.
+  expect(await promptReasons(stepUp.login.uid)).toEqual(['second_factor_missing', 'mfa_requested']);
+  expect(isCodePage(stepUp.page)).toBe(true);
+  expect(hasPasswordField(stepUp.page)).toBe(false);
+  const done = await postCode(poort, stepUp.login, totpNow(poort, secret));
+  const claims = await idTokenOf(stepUp.login, callbackOf(done, tenant));
+  expect(claims.acr).toBe(ACR.multiFactor);
+  expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
+  expect(claims.auth_time).toBeGreaterThan(session.authTime);
+});
+
+test('acr_values listing both levels is no step-up: a password session without a factor gets no prompt and stays at pwd', async () => {
+  const tenant = await createTenant(poort);
+  const session = await passwordSession(tenant);
+  const found = await authorizeAgain(poort, tenant, session.agent, { acr_values: `${ACR.multiFactor} ${ACR.password}` });
+  const claims = await idTokenOf(found.login, callbackOf(found.page, tenant));
+  expect(claims.acr).toBe(ACR.password);
+  expect(claims.amr).toEqual(['pwd']);
 });
 
 test('max_age=0 asks the full login again (password, then code), even of an mfa session', async () => {

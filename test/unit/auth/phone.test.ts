@@ -1,5 +1,5 @@
 /** Phone numbers: E.164 normalisation (Dutch numbers written nationally), mobile only, and masking. */
-import { maskPhone, normalisePhone } from '../../../src/auth/phone.ts';
+import { maskPhone, normalisePhone } from '../../../src/auth/factors/phone.ts';
 
 test.each([
   ['a Dutch mobile written nationally', '06 12345678', '+31612345678'],

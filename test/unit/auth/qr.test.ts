@@ -1,7 +1,7 @@
 /** The QR code Poort draws for an otpauth URI decodes, with an independent decoder, to exactly that URI. */
 import * as OTPAuth from 'otpauth';
-import { qrDataUrl } from '../../../interactions/enrolment/qr.ts';
-import { generateTotpSecret, totpUri } from '../../../src/auth/totp.ts';
+import { qrDataUrl } from '../../../src/auth/factors/qr.ts';
+import { generateTotpSecret, totpUri } from '../../../src/auth/factors/totp.ts';
 import { decodeQrDataUrl } from '../../support/qr.ts';
 
 test('the QR image holds the otpauth URI: issuer, account, key, SHA1, 6 digits, 30 s', async () => {

@@ -1,5 +1,5 @@
 /** How a typed recovery code is read: case, separators and the letters people confuse (Crockford base32). */
-import { normaliseRecoveryCode } from '../../../src/auth/recovery-codes.ts';
+import { normaliseRecoveryCode } from '../../../src/auth/factors/recovery-code.ts';
 
 test.each([
   ['upper case with the dash, as shown', 'AB3DE-FGH7K', 'AB3DEFGH7K'],

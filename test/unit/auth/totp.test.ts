@@ -1,6 +1,6 @@
 /** RFC 6238 Appendix B test vectors through otpauth, and Poort's own TOTP rules (SHA1, 6 digits, 30 s, ±1 step). */
 import * as OTPAuth from 'otpauth';
-import { currentTotp, formatTotpSecret, generateTotpSecret, matchTotp, totpUri } from '../../../src/auth/totp.ts';
+import { currentTotp, formatTotpSecret, generateTotpSecret, matchTotp, totpUri } from '../../../src/auth/factors/totp.ts';
 
 /** Each algorithm has its own seed length in the RFC: 20, 32 and 64 bytes of the ASCII digits "1234567890…". */
 const SEEDS = {

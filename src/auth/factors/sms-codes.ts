@@ -5,8 +5,8 @@
 import { randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { mongo } from 'mongoose';
 import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
-import type { SmsCodeModel } from '../db/models/sms-code.ts';
-import type { SecretBox } from './secret-box.ts';
+import type { SmsCodeModel } from '../../db/models/sms-code.ts';
+import type { SecretBox } from '../secret-box.ts';
 
 export const SMS_CODE = { ttlSeconds: 600, maxTries: 5, minIntervalSeconds: 30, perHour: 10 } as const;
 

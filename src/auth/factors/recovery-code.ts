@@ -1,10 +1,14 @@
 /**
- * Recovery codes: 6 per set, 10 characters of Crockford base32 (50 bits) shown as XXXXX-XXXXX, shown once, stored
+ * Recovery codes, the factor that stands in for any method (its amr is `rc`): 6 per set, 10 characters of Crockford base32 (50 bits) shown as XXXXX-XXXXX, shown once, stored
  * as keyed hashes; a code is spent by one conditional update, so 20 parallel submissions of one code win once.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { RecoveryCodeModel } from '../db/models/recovery-code.ts';
-import type { SecretBox } from './secret-box.ts';
+import { AMR } from '../../../config/oidc.ts';
+import type { RecoveryCodeModel } from '../../db/models/recovery-code.ts';
+import type { SecretBox } from '../secret-box.ts';
+
+/** Its place in the registry (./index.ts): asked as `kind: 'recovery'` wherever a code is asked. */
+export const RECOVERY_CODE = { id: 'recovery', amr: AMR.recovery } as const;
 
 export const RECOVERY_CODE_COUNT = 6;
 /** Warn the person when this many or fewer remain. */
