@@ -26,10 +26,13 @@ export async function readForm(ctx: Context): Promise<Record<string, string>> {
   } catch {
     throw badRequest('invalid_encoding', 'the form must be UTF-8');
   }
-  const form: Record<string, string> = {};
+  // No prototype: a field named "__proto__", "constructor" or "toString" is a field like any other, never an
+  // inherited property (`key in {}` is true for those, and assigning "__proto__" would drop the field).
+  const form: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [key, value] of parseUrlencoded(text)) {
-    if (key in form) throw badRequest('duplicate_field', `field ${key} was sent twice`);
-    if (value.includes('\u0000')) throw badRequest('invalid_form', `field ${key} holds a NUL character`);
+    // The details name no field: they would echo whatever a client sent.
+    if (Object.hasOwn(form, key)) throw badRequest('duplicate_field', 'a field was sent twice');
+    if (key.includes('\u0000') || value.includes('\u0000')) throw badRequest('invalid_form', 'a field holds a NUL character');
     form[key] = value;
   }
   return form;
