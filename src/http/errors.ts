@@ -18,6 +18,8 @@ interface Classified { status: number; code: string; messageKey: MessageKey; det
 /** `temporarily_unavailable` is RFC 6749's code for this (§4.1.2.1); the same code serves pages and problems. */
 const UNAVAILABLE: Classified = { status: 503, code: 'temporarily_unavailable', messageKey: 'error.unavailable' };
 
+const METHOD_NOT_ALLOWED: Classified = { status: 405, code: 'method_not_allowed', messageKey: 'error.badRequest' };
+
 /** Set on `ctx.state` when an oidc-provider endpoint failed because the database is unavailable (see below). */
 const DATABASE_UNAVAILABLE = 'databaseUnavailable';
 
@@ -98,6 +100,9 @@ export function errorHandler(views: Views, logger: Logger) {
       await next();
       if (ctx.state[DATABASE_UNAVAILABLE] === true && ctx.status >= 500) replaceProviderAnswer(ctx, views);
       else if (ctx.status === 404 && ctx.body == null) sendError(ctx, views, classify({ status: 404 }));
+      // A router's answer to a method it has no route for (405, or 501 for a method no route uses): a 405 page or
+      // problem, keeping the router's Allow header — never a bare 5xx.
+      else if ((ctx.status === 405 || ctx.status === 501) && ctx.body == null) sendError(ctx, views, METHOD_NOT_ALLOWED);
     } catch (error) {
       const found = classify(error);
       const log = requestLogger(ctx, logger);

@@ -95,7 +95,11 @@ export function createProvider({ config, db, clients, accounts, pages, policy }:
       Interaction: TTL.Interaction,
       RefreshToken: TTL.RefreshToken,
       Grant: TTL.Grant,
-      Session: config.sessionMaxAge,
+      // A session lives SESSION_MAX_AGE from its login, not from its last save: oidc-provider saves the session at
+      // the end of every request that read it (refused ones too), which would otherwise push its expiry on and on.
+      Session: (_ctx, session) => (session.loginTs
+        ? Math.max(1, session.loginTs + config.sessionMaxAge - Math.floor(Date.now() / 1000))
+        : config.sessionMaxAge),
     },
   };
   const provider = new Provider(config.issuer, configuration);
