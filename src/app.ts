@@ -26,7 +26,7 @@ export function createApp(c: Container): Provider {
     config: c.config,
     db: c.db,
     clients: c.clients,
-    accounts: c.models.Account,
+    account: (id) => c.accounts.get(id),
     pages: createProviderPages(c.views),
     policy: {
       loginContext: c.loginContext,
@@ -69,6 +69,8 @@ export function createApp(c: Container): Provider {
   if (c.config.env !== 'production') routers.push(createDemoRpRouter({ issuer: c.config.issuer, views: c.views }));
   if (c.outbox) routers.push(createOutboxRouter(c.outbox, VIEWS_DIR));
 
+  // Each request reads a document once (src/db/read-cache.ts): the cache lives for the request, around everything.
+  provider.use((_ctx, next) => c.readCache.run(next));
   provider.use(requestLog(c.logger, c.config.trustProxy));
   provider.use(securityHeaders);
   provider.use(errorHandler(c.views, c.logger));

@@ -28,6 +28,7 @@ import { createSessionActivities } from './auth/session-activity.ts';
 import { connectDatabase } from './db/connection.ts';
 import { bindModels, createIndexes } from './db/models/index.ts';
 import { startPurgeJob } from './db/purge.ts';
+import { createReadCache } from './db/read-cache.ts';
 import { createViews } from './http/views.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMailer } from './notify/mailer.ts';
@@ -59,7 +60,11 @@ export async function createContainer(config: Config, options: ContainerOptions 
   await createOidcIndexes(db);
 
   const audit = createAudit(models.AuditEvent, logger, now);
+  // One per Poort: each request gets its own entries (src/db/read-cache.ts; app.ts runs every request in it).
+  const readCache = createReadCache();
   const hasher = await createPasswordHasher();
+  const accounts = createAccounts({ accounts: models.Account, organisations: models.Organisation, hasher, audit, cache: readCache });
+  const organisations = createOrganisations(models.Organisation, audit, readCache);
   const outbox: Outbox | undefined = config.devOutbox ? createOutbox() : undefined;
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outbox, logger });
   const passwordThrottle = createThrottle(db, 'password');
@@ -81,13 +86,14 @@ export async function createContainer(config: Config, options: ContainerOptions 
     recovery: createRecoveryCodes(models.RecoveryCode, box, now),
     throttle: codeThrottle,
     now,
+    cache: readCache,
   });
   const stopPurge = options.purge ? startPurgeJob(db, logger) : () => undefined;
 
   const renderer = createRenderer(VIEWS_DIR);
   const notices = createNotices({ accounts: models.Account, mailer, renderer, logger, now });
   const sessionActivities = createSessionActivities(models.SessionActivity, now, config.sessionMaxAge);
-  const loginContext = createLoginContexts({ accounts: models.Account, organisations: models.Organisation, factors: models.SecondFactor });
+  const loginContext = createLoginContexts({ accounts, organisations, factors: secondFactors });
   const passwordResets = createPasswordResets({
     resets: models.PasswordReset, accounts: models.Account, db, loginContext, hasher, passwordThrottle,
     endSessions: (accountId) => endSessionsOf(db, accountId), sessionActivities, audit, notices, mailer, renderer,
@@ -108,10 +114,11 @@ export async function createContainer(config: Config, options: ContainerOptions 
     renderer,
     notices,
     views: createViews(VIEWS_DIR, { cache: config.env !== 'development' }),
-    organisations: createOrganisations(models.Organisation, audit),
-    accounts: createAccounts({ accounts: models.Account, organisations: models.Organisation, hasher, audit }),
+    readCache,
+    organisations,
+    accounts,
     clients: createClientStore(models.OidcClient),
-    passwordLogin: createPasswordLogin({ accounts: models.Account, hasher, audit, throttle: passwordThrottle }),
+    passwordLogin: createPasswordLogin({ accounts: models.Account, findByEmail: accounts.findByEmail, hasher, audit, throttle: passwordThrottle }),
     interactionStates: createInteractionStates(models.InteractionState),
     secondFactors,
     box,

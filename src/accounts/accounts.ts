@@ -5,6 +5,7 @@ import type { OrganisationModel } from '../db/models/organisation.ts';
 import type { PasswordHasher } from '../auth/password.ts';
 import { PASSWORD_MIN_LENGTH, passwordProblems } from '../auth/password.ts';
 import { translator } from '../i18n/index.ts';
+import type { ReadCache } from '../db/read-cache.ts';
 import { normaliseEmail } from './email.ts';
 import type { Audit } from './audit.ts';
 
@@ -34,10 +35,13 @@ export interface Accounts {
   findByEmail(organisationId: string, email: string): Promise<Account | undefined>;
 }
 
+/** The request cache's key of an account. */
+export const accountKey = (id: string): string => `Account:${id}`;
+
 const isDuplicate = (error: unknown): boolean => (error as { code?: number }).code === 11000;
 
-export function createAccounts(deps: { accounts: AccountModel; organisations: OrganisationModel; hasher: PasswordHasher; audit: Audit }): Accounts {
-  const { accounts, organisations, hasher, audit } = deps;
+export function createAccounts(deps: { accounts: AccountModel; organisations: OrganisationModel; hasher: PasswordHasher; audit: Audit; cache: ReadCache }): Accounts {
+  const { accounts, organisations, hasher, audit, cache } = deps;
   return {
     async create(input, actor) {
       const email = normaliseEmail(input.email);
@@ -80,11 +84,12 @@ export function createAccounts(deps: { accounts: AccountModel; organisations: Or
         throw error;
       }
     },
-    async get(id) {
-      return (await accounts.findById(id).lean<Account>().exec()) ?? undefined;
-    },
+    get: (id) => cache.read(accountKey(id), async () => (await accounts.findById(id).lean<Account>().exec()) ?? undefined),
     async findByEmail(organisationId, email) {
-      return (await accounts.findOne({ organisationId, email: normaliseEmail(email) }).lean<Account>().exec()) ?? undefined;
+      const found = (await accounts.findOne({ organisationId, email: normaliseEmail(email) }).lean<Account>().exec()) ?? undefined;
+      // The rest of the request asks for it by id (the login's next steps).
+      if (found) cache.keep(accountKey(found._id), found);
+      return found;
     },
   };
 }

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { METHOD_IDS } from '../auth/factors/index.ts';
 import { TWO_FACTOR_POLICIES, type Organisation, type OrganisationModel, type TwoFactorPolicy } from '../db/models/organisation.ts';
+import type { ReadCache } from '../db/read-cache.ts';
 import type { Audit } from './audit.ts';
 
 /** Defaults of an organisation's second-factor policy (DESIGN §6). Durations in seconds. */
@@ -98,15 +99,19 @@ export function checkedPolicy(current: OrganisationPolicy, change: PolicyChange)
   return next;
 }
 
-export function createOrganisations(model: OrganisationModel, audit?: Audit): Organisations {
+export function createOrganisations(model: OrganisationModel, audit?: Audit, cache?: ReadCache): Organisations {
+  const key = (id: string): string => `Organisation:${id}`;
   return {
     async create({ name, twoFactor = POLICY_DEFAULTS.twoFactor }) {
       const created = await model.create({ ...withPolicyDefaults({ _id: randomUUID(), name, createdAt: new Date(), updatedAt: new Date() }), twoFactor });
       return created.toObject();
     },
     async get(id) {
-      const found = await model.findById(id).lean<Organisation>().exec();
-      return found ? withPolicyDefaults(found) : undefined;
+      const load = async (): Promise<Organisation | undefined> => {
+        const found = await model.findById(id).lean<Organisation>().exec();
+        return found ? withPolicyDefaults(found) : undefined;
+      };
+      return cache ? cache.read(key(id), load) : load();
     },
     async findByName(name) {
       const found = await model.findOne({ name }).lean<Organisation>().exec();
@@ -123,6 +128,7 @@ export function createOrganisations(model: OrganisationModel, audit?: Audit): Or
         const { id: _id, name: _name, ...fields } = next;
         const written = await model.updateOne({ _id: id, updatedAt: current.updatedAt }, { $set: fields }, { runValidators: true });
         if (written.matchedCount === 0) continue;
+        cache?.forget(key(id));
         await audit?.record({
           type: 'organisation.policy_changed', organisationId: id, actorId: actor?.id, targetId: id, ip: actor?.ip,
           data: {

@@ -1,20 +1,18 @@
-/** What the login policy needs to know about an account: its organisation's rules and its second factor. */
-import type { AccountModel } from '../db/models/account.ts';
-import { withPolicyDefaults } from '../accounts/organisations.ts';
-import type { Organisation, OrganisationModel } from '../db/models/organisation.ts';
-import type { SecondFactorModel } from '../db/models/second-factor.ts';
+/**
+ * What the login policy needs to know about an account: its organisation's rules and its second factor — read
+ * through the services, so within one request each document is read once (src/db/read-cache.ts).
+ */
+import type { Accounts } from '../accounts/accounts.ts';
+import type { Organisations } from '../accounts/organisations.ts';
+import type { SecondFactor } from '../db/models/second-factor.ts';
 import type { LoginContext } from '../oidc/policy.ts';
 
-export function createLoginContexts(deps: { accounts: AccountModel; organisations: OrganisationModel; factors: SecondFactorModel }) {
+export function createLoginContexts(deps: { accounts: Pick<Accounts, 'get'>; organisations: Pick<Organisations, 'get'>; factors: { get(accountId: string): Promise<SecondFactor | undefined> } }) {
   return async (accountId: string): Promise<LoginContext | undefined> => {
-    const [account, factor] = await Promise.all([
-      deps.accounts.findById(accountId, { organisationId: 1 }).lean().exec(),
-      deps.factors.findById(accountId, { method: 1, codeValidity: 1 }).lean().exec(),
-    ]);
+    const [account, factor] = await Promise.all([deps.accounts.get(accountId), deps.factors.get(accountId)]);
     if (!account) return undefined;
-    const stored = await deps.organisations.findById(account.organisationId).lean<Organisation>().exec();
-    if (!stored) return undefined;
-    const organisation = withPolicyDefaults(stored);
+    const organisation = await deps.organisations.get(account.organisationId);
+    if (!organisation) return undefined;
     const chosen = factor?.codeValidity;
     return {
       organisationId: account.organisationId,

@@ -22,7 +22,17 @@ export interface PasswordLogin {
   verifyPassword(accountId: string, password: string, ip: string): Promise<'ok' | 'failed' | 'throttled'>;
 }
 
-export function createPasswordLogin(deps: { accounts: AccountModel; hasher: PasswordHasher; throttle: Throttle; audit: Audit }): PasswordLogin {
+export interface PasswordLoginDeps {
+  /** For the rehash (a write) and the account page's check. */
+  accounts: AccountModel;
+  /** The account service's lookup, which keeps what it found for the rest of the request. */
+  findByEmail(organisationId: string, email: string): Promise<Account | undefined>;
+  hasher: PasswordHasher;
+  throttle: Throttle;
+  audit: Audit;
+}
+
+export function createPasswordLogin(deps: PasswordLoginDeps): PasswordLogin {
   const { accounts, hasher, throttle, audit } = deps;
   return {
     async attempt({ organisationId, email, password, ip }) {
@@ -32,7 +42,7 @@ export function createPasswordLogin(deps: { accounts: AccountModel; hasher: Pass
         await audit.record({ type: 'login.throttled', organisationId, ip });
         return { outcome: 'throttled' };
       }
-      const account = await accounts.findOne({ organisationId, email: normalised }).lean<Account>().exec();
+      const account = await deps.findByEmail(organisationId, normalised);
       const usable = account?.status === 'active' ? account.passwordHash : undefined;
       const ok = await hasher.verify(usable, password);
       if (!ok || !account) {

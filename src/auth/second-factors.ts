@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EnrolmentModel } from '../db/models/enrolment.ts';
+import type { ReadCache } from '../db/read-cache.ts';
 import type { SecondFactor, SecondFactorModel } from '../db/models/second-factor.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import {
@@ -45,13 +46,16 @@ export interface SecondFactorsDeps {
   recovery: RecoveryCodes;
   throttle: Throttle;
   now: () => Date;
+  cache: ReadCache;
 }
 
 const SEND_PROBLEMS: Record<Exclude<SendOutcome, 'sent'>, MessageKey> = { throttled: 'code.resendThrottled', failed: 'code.sendFailed' };
 
 export function createSecondFactors(deps: SecondFactorsDeps) {
-  const { factors, enrolments, registry, recovery, throttle, now } = deps;
-  const load = async (accountId: string): Promise<SecondFactor | undefined> => (await factors.findById(accountId).lean<SecondFactor>().exec()) ?? undefined;
+  const { factors, enrolments, registry, recovery, throttle, now, cache } = deps;
+  const key = (accountId: string): string => `SecondFactor:${accountId}`;
+  const load = (accountId: string): Promise<SecondFactor | undefined> =>
+    cache.read(key(accountId), async () => (await factors.findById(accountId).lean<SecondFactor>().exec()) ?? undefined);
 
   async function throttled(accountId: string, kind: CodeKind, ip: string, check: () => Promise<VerifyResult>): Promise<VerifyResult> {
     const key = `${accountId}:${kind}`;
@@ -109,9 +113,12 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
           return remaining === null ? { ok: false, reason: 'invalid' } : { ok: true, amr: RECOVERY_CODE.amr, recoveryRemaining: remaining };
         });
       }
-      return throttled(accountId, 'code', ip, async () => (
-        await method.verify(accountId, factor, input.replace(/\s/g, ''), purpose) ? { ok: true, amr: method.amr } : { ok: false, reason: 'invalid' }
-      ));
+      return throttled(accountId, 'code', ip, async () => {
+        const ok = await method.verify(accountId, factor, input.replace(/\s/g, ''), purpose);
+        // A factor may have recorded the code as used (e.g. its time step) in the document this request has read.
+        cache.forget(key(accountId));
+        return ok ? { ok: true, amr: method.amr } : { ok: false, reason: 'invalid' };
+      });
     },
 
     /** Starts setting up a method (a first one, or replacing the current one): nothing changes until the code is right. */
@@ -150,7 +157,8 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
       // Claim the set-up once (a double submit must not enrol twice), then make it the account's factor.
       const claimed = await enrolments.findOneAndDelete({ _id: enrolmentId, accountId }).lean().exec();
       if (!claimed) return { ok: false, reason: 'invalid' };
-      const previous = await factors.findById(accountId, { codeValidity: 1 }).lean().exec();
+      const previous = await load(accountId);
+      cache.forget(key(accountId));
       await factors.replaceOne(
         { _id: accountId },
         { _id: accountId, organisationId, method: method.id, enabledAt: now(), ...proven.data, ...(previous?.codeValidity ? { codeValidity: previous.codeValidity } : {}) },
@@ -163,11 +171,13 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
     regenerateRecoveryCodes: (accountId: string): Promise<string[]> => recovery.regenerate(accountId),
 
     async setCodeValidity(accountId: string, seconds: number): Promise<void> {
+      cache.forget(key(accountId));
       await factors.updateOne({ _id: accountId }, { $set: { codeValidity: seconds } });
     },
 
     /** Removes the factor, its recovery codes, pending set-ups and its throttling state (disable, or a reset). */
     async remove(accountId: string): Promise<void> {
+      cache.forget(key(accountId));
       await factors.deleteOne({ _id: accountId });
       await Promise.all([
         recovery.remove(accountId),

@@ -3,16 +3,17 @@
  * clients of its own organisation, so a token or session cannot cross organisations.
  */
 import type { FindAccount, KoaContextWithOIDC } from 'oidc-provider';
-import type { Account, AccountModel } from '../db/models/account.ts';
+import type { Account } from '../db/models/account.ts';
 
 export function clientOrganisation(ctx: KoaContextWithOIDC): string | undefined {
   const metadata = ctx.oidc.client?.metadata() as { organisation_id?: string } | undefined;
   return metadata?.organisation_id;
 }
 
-export function createFindAccount(accounts: AccountModel): FindAccount {
+/** `account(id)`: the account service's read (once per request, src/db/read-cache.ts). */
+export function createFindAccount(accountOf: (id: string) => Promise<Account | undefined>): FindAccount {
   return async (ctx, sub) => {
-    const account = await accounts.findById(sub).lean<Account>().exec();
+    const account = await accountOf(sub);
     if (!account || account.status !== 'active') return undefined;
     const organisation = clientOrganisation(ctx);
     if (organisation !== undefined && organisation !== account.organisationId) return undefined;

@@ -6,7 +6,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import type { mongo } from 'mongoose';
 import type { Config } from '../../config/schema.ts';
 import { ACR_VALUES, CLAIMS, CLOCK_TOLERANCE, SCOPES, TTL } from '../../config/oidc.ts';
-import type { AccountModel } from '../db/models/account.ts';
+import type { Account } from '../db/models/account.ts';
 import { createAdapterFactory } from './adapter.ts';
 import { secretMatches, type ClientStore } from './client-store.ts';
 import { createFindAccount } from './find-account.ts';
@@ -23,12 +23,13 @@ export interface ProviderDeps {
   config: Config;
   db: mongo.Db;
   clients: ClientStore;
-  accounts: AccountModel;
+  /** An account by id (the account service's read). */
+  account(id: string): Promise<Account | undefined>;
   pages: ProviderPages;
   policy: PolicyDeps;
 }
 
-export function createProvider({ config, db, clients, accounts, pages, policy }: ProviderDeps): Provider {
+export function createProvider({ config, db, clients, account, pages, policy }: ProviderDeps): Provider {
   const secure = config.issuer.startsWith('https://');
   const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, signed: true, secure };
   const configuration: Configuration = {
@@ -38,7 +39,7 @@ export function createProvider({ config, db, clients, accounts, pages, policy }:
     acrValues: ACR_VALUES,
     scopes: SCOPES,
     claims: CLAIMS as unknown as Configuration['claims'],
-    findAccount: createFindAccount(accounts),
+    findAccount: createFindAccount(account),
     responseTypes: ['code'],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     enabledJWA: {

@@ -28,7 +28,7 @@ const contextOfClientAt = (organisationId: string): KoaContextWithOIDC =>
   ({ oidc: { client: { metadata: () => ({ organisation_id: organisationId }) } } }) as unknown as KoaContextWithOIDC;
 
 test('an account is unknown to a client of another organisation, and known to its own', async () => {
-  const findAccount = createFindAccount(poort.container.models.Account);
+  const findAccount = createFindAccount((id) => poort.container.accounts.get(id));
   expect(await findAccount(contextOfClientAt(orgA.organisationId), orgB.accountId)).toBeUndefined();
   expect(await findAccount(contextOfClientAt(orgB.organisationId), orgA.accountId)).toBeUndefined();
   const own = await findAccount(contextOfClientAt(orgB.organisationId), orgB.accountId);
