@@ -95,7 +95,7 @@ export function createCodeStep<S>(deps: CodeStepDeps, place: CodePlace<S>) {
         problem = SEND_MESSAGES[sent].error;
       }
       const message = await place.takeMessage(state);
-      deps.views.render(ctx, 'code-step/code', place.locale(ctx, state), {
+      deps.views.render(ctx, (!recovery && status.description?.codeView) || 'code-step/code', place.locale(ctx, state), {
         recovery,
         title: recovery ? place.wording.recoveryTitle : place.wording.title,
         intro: place.wording.intro,

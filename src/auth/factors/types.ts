@@ -26,6 +26,8 @@ export interface FactorDescription {
   status: MessageKey;
   codeHint: MessageKey;
   vars: Record<string, string>;
+  /** A page of its own for the code step (a factor that is not a typed code); absent: the shared code page. */
+  codeView?: string;
 }
 
 /** A field the set-up's choice form asks for this method (shown with it, checked by `enrol.start`). */
