@@ -4,14 +4,14 @@ import type { Accounts } from '../src/accounts/accounts.ts';
 import type { Audit } from '../src/accounts/audit.ts';
 import type { Notices } from '../src/accounts/notices.ts';
 import type { Organisations } from '../src/accounts/organisations.ts';
+import type { PasswordLogin } from '../src/accounts/password-login.ts';
 import type { PasswordResets } from '../src/accounts/password-reset.ts';
+import type { LoginContext } from '../src/auth/due.ts';
 import type { InteractionStates } from '../src/auth/interaction-state.ts';
-import type { PasswordLogin } from '../src/auth/password-login.ts';
 import type { SecondFactors } from '../src/auth/second-factors.ts';
 import type { SecretBox } from '../src/auth/secret-box.ts';
 import type { SessionActivities } from '../src/auth/session-activity.ts';
 import type { Views } from '../src/http/views.ts';
-import type { LoginContext } from '../src/oidc/policy.ts';
 
 export interface InteractionDeps {
   provider: Provider;

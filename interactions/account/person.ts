@@ -4,15 +4,14 @@
  * (DESIGN §4): a second factor proven in this session, within its code validity, and not idle too long.
  */
 import type { Context } from 'koa';
-import { secondFactorDue } from '../../src/auth/due.ts';
-import type { Account } from '../../src/db/models/account.ts';
-import type { Organisation } from '../../src/db/models/organisation.ts';
+import type { Account } from '../../src/accounts/accounts.ts';
+import type { Organisation } from '../../src/accounts/organisations.ts';
+import { secondFactorDue, type LoginContext } from '../../src/auth/due.ts';
 import { readForm } from '../../src/http/body.ts';
 import { verifyCsrf } from '../../src/http/csrf.ts';
 import { localeFor } from '../../src/http/locale.ts';
 import { HttpError } from '../../src/http/problem.ts';
 import type { Locale } from '../../src/i18n/index.ts';
-import type { LoginContext } from '../../src/oidc/policy.ts';
 import type { AccountFlash } from '../../src/auth/account-flow.ts';
 import type { Purpose } from '../../src/auth/factors/index.ts';
 import type { AccountDeps } from './deps.ts';

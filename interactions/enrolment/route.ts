@@ -9,7 +9,7 @@ import type { Locale } from '../../src/i18n/index.ts';
 import { expectPrompt, loadInteraction, redirectBack, type InteractionDetails } from '../details.ts';
 import type { InteractionDeps } from '../deps.ts';
 import { finishLogin } from '../second-factor/finish.ts';
-import { requirePending } from '../second-factor/route.ts';
+import { requirePending } from '../second-factor/pending.ts';
 import { createEnrolment, type EnrolmentPlace } from './enrolment.ts';
 
 interface LoginEnrolment {

@@ -5,19 +5,13 @@
  */
 import type { Context } from 'koa';
 import type { Pending } from '../../src/auth/interaction-state.ts';
-import { HttpError } from '../../src/http/problem.ts';
 import type { Locale } from '../../src/i18n/index.ts';
 import { createCodeStep, type CodePlace } from '../code-step/code-step.ts';
 import { expectPrompt, loadInteraction, type InteractionDetails } from '../details.ts';
 import type { InteractionDeps } from '../deps.ts';
 import { showEnrolment } from '../enrolment/route.ts';
 import { finishLogin } from './finish.ts';
-
-export async function requirePending(deps: InteractionDeps, uid: string): Promise<Pending> {
-  const pending = await deps.states.pending(uid);
-  if (!pending) throw new HttpError(400, 'no_pending_login', 'error.sessionExpired');
-  return pending;
-}
+import { requirePending } from './pending.ts';
 
 interface LoginCode {
   uid: string;

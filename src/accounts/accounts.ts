@@ -1,13 +1,17 @@
 /** Account use cases (creation by a manager or operator; later: invitations, resets). */
 import { randomUUID } from 'node:crypto';
-import type { Account, AccountModel, Role } from '../db/models/account.ts';
+import type { Account, AccountModel } from '../db/models/account.ts';
 import type { OrganisationModel } from '../db/models/organisation.ts';
 import type { PasswordHasher } from '../auth/password.ts';
 import { PASSWORD_MIN_LENGTH, passwordProblems } from '../auth/password.ts';
-import { translator } from '../i18n/index.ts';
+import { translator, type Locale } from '../i18n/index.ts';
 import type { ReadCache } from '../db/read-cache.ts';
 import { normaliseEmail } from './email.ts';
 import type { Audit } from './audit.ts';
+import type { Role } from './vocabulary.ts';
+
+// The document as the rest of Poort sees it: flows and admin code name it through this service, never src/db.
+export type { Account };
 
 export class AccountError extends Error {
   readonly code: string;
@@ -23,7 +27,7 @@ export interface NewAccount {
   email: string;
   role: Role;
   name?: string;
-  locale?: 'en' | 'nl';
+  locale?: Locale;
   /** Seeding only (CLI/dev): sets the password at once and activates the account. */
   password?: string;
   professionalId?: string;

@@ -1,9 +1,13 @@
 /** Organisation use cases. */
 import { randomUUID } from 'node:crypto';
 import { METHOD_IDS } from '../auth/factors/index.ts';
-import { TWO_FACTOR_POLICIES, type Organisation, type OrganisationModel, type TwoFactorPolicy } from '../db/models/organisation.ts';
+import type { Organisation, OrganisationModel } from '../db/models/organisation.ts';
 import type { ReadCache } from '../db/read-cache.ts';
 import type { Audit } from './audit.ts';
+import { TWO_FACTOR_POLICIES, type TwoFactorPolicy } from './vocabulary.ts';
+
+// The document as the rest of Poort sees it: flows and admin code name it through this service, never src/db.
+export type { Organisation };
 
 /** Defaults of an organisation's second-factor policy (DESIGN §6). Durations in seconds. */
 export const POLICY_DEFAULTS = {

@@ -6,7 +6,7 @@
 import type { AccountModel } from '../db/models/account.ts';
 import { passwordProblems, type PasswordHasher, type PasswordProblem } from '../auth/password.ts';
 import type { SessionActivities } from '../auth/session-activity.ts';
-import { bothEnded, type EndedSessions, type KeepSessions } from '../oidc/account-sessions.ts';
+import { bothEnded, type EndedSessions, type KeepSessions } from './ended-sessions.ts';
 
 export interface PasswordChangeDeps {
   accounts: AccountModel;

@@ -13,20 +13,20 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { mongo } from 'mongoose';
 import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Account, AccountModel, AccountStatus } from '../db/models/account.ts';
-import type { LinkKind, PasswordReset, PasswordResetModel } from '../db/models/password-reset.ts';
-import { secondFactorDue } from '../auth/due.ts';
+import type { Account, AccountModel } from '../db/models/account.ts';
+import type { PasswordReset, PasswordResetModel } from '../db/models/password-reset.ts';
+import { secondFactorDue, type LoginContext } from '../auth/due.ts';
 import { passwordProblems, type PasswordHasher, type PasswordProblem } from '../auth/password.ts';
 import type { Throttle } from '../auth/throttle.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
 import type { Mailer } from '../notify/mailer.ts';
 import type { Renderer } from '../notify/render.ts';
-import { bothEnded, type EndedSessions } from '../oidc/account-sessions.ts';
-import type { LoginContext } from '../oidc/policy.ts';
 import type { Audit } from './audit.ts';
 import { normaliseEmail } from './email.ts';
+import { bothEnded, type EndedSessions } from './ended-sessions.ts';
 import type { Notices } from './notices.ts';
+import type { AccountStatus, LinkKind } from './vocabulary.ts';
 
 export const RESET_TTL_SECONDS = 3600;
 /** Links per organisation + address, and requests per IP, within REQUEST_WINDOW_SECONDS. */

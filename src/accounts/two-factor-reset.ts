@@ -6,11 +6,12 @@
  *
  * Who may reset whom is the caller's business (the CLI is the operator; the admin API checks roles and links).
  */
-import type { AccountModel, Role } from '../db/models/account.ts';
+import type { AccountModel } from '../db/models/account.ts';
 import { translator } from '../i18n/index.ts';
 import type { Audit } from './audit.ts';
 import { AccountError } from './accounts.ts';
 import type { Notices } from './notices.ts';
+import type { Role } from './vocabulary.ts';
 
 /** The operator (CLI, no account) or a person acting through the admin API. */
 export type ResetActor = { kind: 'operator' } | { kind: 'account'; id: string; role: Role; ip?: string };

@@ -47,7 +47,7 @@
  * first code as part of the set-up, not as a code due here.
  */
 import { ACR, AMR } from '../../config/oidc.ts';
-import type { TwoFactorPolicy } from '../db/models/organisation.ts';
+import type { TwoFactorPolicy } from '../accounts/vocabulary.ts';
 import { acrFor, hasSecondFactor } from './assurance.ts';
 
 /** What the account has. */
@@ -63,6 +63,15 @@ export interface PolicyFacts {
   codeValidity: number;
   /** Seconds without activity after which the code is asked again. */
   inactivityTimeout: number;
+}
+
+/**
+ * What the login policy knows about an account: its organisation, its factor and its policy. Read once per request
+ * (src/auth/login-context.ts) and asked by the login prompt's checks (src/oidc/policy.ts), the account page and the
+ * password-reset link.
+ */
+export interface LoginContext extends AccountFacts, PolicyFacts {
+  organisationId: string;
 }
 
 /** A browser session: oidc-provider's login and Poort's own timers of it (session_activity). */

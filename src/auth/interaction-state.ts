@@ -3,7 +3,7 @@
  * step. Keyed like the interaction itself, by the hash of its uid (storedId), so no stored key is a cookie value.
  */
 import type { InteractionState, InteractionStateModel, Pending } from '../db/models/interaction-state.ts';
-import { storedId } from '../oidc/adapter.ts';
+import { storedId } from '../db/oidc-storage.ts';
 
 export type { Pending };
 

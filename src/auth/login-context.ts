@@ -2,12 +2,17 @@
  * What the login policy needs to know about an account: its organisation's rules and its second factor — read
  * through the services, so within one request each document is read once (src/db/read-cache.ts).
  */
-import type { Accounts } from '../accounts/accounts.ts';
-import type { Organisations } from '../accounts/organisations.ts';
+import type { Account } from '../db/models/account.ts';
+import type { Organisation } from '../db/models/organisation.ts';
 import type { SecondFactor } from '../db/models/second-factor.ts';
-import type { LoginContext } from '../oidc/policy.ts';
+import type { LoginContext } from './due.ts';
 
-export function createLoginContexts(deps: { accounts: Pick<Accounts, 'get'>; organisations: Pick<Organisations, 'get'>; factors: { get(accountId: string): Promise<SecondFactor | undefined> } }) {
+// The account services' lookups (src/accounts) by their shape: the use cases build on auth, never the other way round.
+export function createLoginContexts(deps: {
+  accounts: { get(id: string): Promise<Account | undefined> };
+  organisations: { get(id: string): Promise<Organisation | undefined> };
+  factors: { get(accountId: string): Promise<SecondFactor | undefined> };
+}) {
   return async (accountId: string): Promise<LoginContext | undefined> => {
     const [account, factor] = await Promise.all([deps.accounts.get(accountId), deps.factors.get(accountId)]);
     if (!account) return undefined;

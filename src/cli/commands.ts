@@ -8,10 +8,10 @@ import { generateJwks } from '../../config/load.ts';
 import { duration, type Config } from '../../config/schema.ts';
 import { emailSchema } from '../accounts/email.ts';
 import { POLICY_LIMITS, PolicyError, policyOf, type PolicyChange } from '../accounts/organisations.ts';
-import type { Container } from '../container.ts';
-import { ROLES } from '../db/models/account.ts';
+import { ROLES, TWO_FACTOR_POLICIES } from '../accounts/vocabulary.ts';
 import { METHOD_IDS } from '../auth/factors/index.ts';
-import { TWO_FACTOR_POLICIES } from '../db/models/organisation.ts';
+import type { Container } from '../container.ts';
+import { LOCALES } from '../i18n/index.ts';
 
 export interface Command<S extends z.ZodType> {
   usage: string;
@@ -101,7 +101,7 @@ export const COMMANDS = {
     },
     schema: z.object({
       org: id, email: emailSchema, role: z.enum(ROLES), name: z.string().trim().max(200).optional(),
-      professional: id.optional(), locale: z.enum(['en', 'nl']).optional(), password: z.string().optional(),
+      professional: id.optional(), locale: z.enum(LOCALES).optional(), password: z.string().optional(),
     }),
     needsDatabase: true,
     async run(deps, args) {
@@ -162,7 +162,7 @@ export const COMMANDS = {
   'mail test': define({
     usage: 'mail test --to ADDRESS [--locale en|nl]',
     options: { to: { type: 'string' }, locale: { type: 'string' } },
-    schema: z.object({ to: emailSchema, locale: z.enum(['en', 'nl']).default('en') }),
+    schema: z.object({ to: emailSchema, locale: z.enum(LOCALES).default('en') }),
     needsDatabase: false,
     async run(deps, args) {
       const { sendMailTestCommand } = await import('./mail-test.ts');

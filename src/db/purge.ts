@@ -4,8 +4,8 @@
  */
 import type { mongo } from 'mongoose';
 import type { Logger } from '../log.ts';
-import { OIDC_MODELS, collectionName } from '../oidc/adapter.ts';
-import { describeUnavailable, isDatabaseUnavailable } from './unavailable.ts';
+import { describeUnavailable, isDatabaseUnavailable } from '../unavailable.ts';
+import { OIDC_MODELS, collectionName } from './oidc-storage.ts';
 
 const COLLECTIONS = [...OIDC_MODELS.map(collectionName), 'interaction_states', 'sms_codes', 'enrolments', 'session_activity', 'account_flows', 'password_resets'];
 

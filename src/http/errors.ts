@@ -5,8 +5,8 @@
  * details; the stack goes to the log only.
  */
 import type { Context, Next } from 'koa';
-import { describeUnavailable, isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { Logger } from '../log.ts';
+import { describeUnavailable, isDatabaseUnavailable } from '../unavailable.ts';
 import { translator, type MessageKey } from '../i18n/index.ts';
 import { localeFor } from './locale.ts';
 import { HttpError, problem, RETRY_AFTER_SECONDS } from './problem.ts';

@@ -3,11 +3,11 @@
  * `en.ts` (the type checker enforces it). Placeholders are written `{name}`.
  */
 import { en, type MessageKey } from './en.ts';
+import { LOCALES, type Locale } from './locales.ts';
 import { nl } from './nl.ts';
 
 export type { MessageKey };
-export const LOCALES = ['en', 'nl'] as const;
-export type Locale = (typeof LOCALES)[number];
+export { LOCALES, type Locale };
 export const DEFAULT_LOCALE: Locale = 'en';
 
 const catalogues: Record<Locale, Record<MessageKey, string>> = { en, nl };

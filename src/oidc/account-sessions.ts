@@ -5,19 +5,9 @@
  * payloads.
  */
 import type { mongo } from 'mongoose';
-import { oidcCollection, revokeGrant, storedId } from './adapter.ts';
-
-export interface EndedSessions {
-  /** Uids of the sessions that ended (Poort's timers of those sessions can go too). */
-  sessionUids: string[];
-  grantsRevoked: number;
-}
-
-/** What stays: the current browser session (by its id, the cookie value) and the grants it holds. */
-export interface KeepSessions {
-  sessionId?: string;
-  grantIds?: string[];
-}
+import type { EndedSessions, KeepSessions } from '../accounts/ended-sessions.ts';
+import { storedId } from '../db/oidc-storage.ts';
+import { oidcCollection, revokeGrant } from './adapter.ts';
 
 export async function endSessionsOf(db: mongo.Db, accountId: string, keep: KeepSessions = {}): Promise<EndedSessions> {
   const sessions = oidcCollection(db, 'Session');
@@ -35,9 +25,4 @@ export async function endSessionsOf(db: mongo.Db, accountId: string, keep: KeepS
     sessionUids: ended.map((entry) => entry.uid).filter((uid): uid is string => typeof uid === 'string'),
     grantsRevoked: grantIds.length,
   };
-}
-
-/** Two rounds of ending, as one (a change that ends sessions before and after its write). */
-export function bothEnded(first: EndedSessions, second: EndedSessions): EndedSessions {
-  return { sessionUids: [...first.sessionUids, ...second.sessionUids], grantsRevoked: first.grantsRevoked + second.grantsRevoked };
 }

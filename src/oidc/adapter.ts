@@ -2,10 +2,10 @@
  * oidc-provider storage on MongoDB (raw driver, one collection per model: `oidc_<model>`).
  *
  * - Bearer values are never stored. Where a model's id is itself the credential — whoever presents it is served —
- *   the entry is keyed by the SHA-256 of the id (`storedId`, the one place of this rule), and the copies oidc-provider
- *   puts in the payload are left out and put back on read (`seal` / `unseal`). A copy of the database or a backup then
- *   holds no usable token, code or cookie value. A fast hash is enough: tokens and codes carry 256 random bits,
- *   session and interaction ids 126, so no guess can be tested against the hashes.
+ *   the entry is keyed by the SHA-256 of the id (`storedId`, src/db/oidc-storage.ts: the one place of this rule), and
+ *   the copies oidc-provider puts in the payload are left out and put back on read (`seal` / `unseal`). A copy of the
+ *   database or a backup then holds no usable token, code or cookie value. A fast hash is enough: tokens and codes
+ *   carry 256 random bits, session and interaction ids 126, so no guess can be tested against the hashes.
  *   Hashed (BEARER_IDS): AccessToken, ClientCredentials, RefreshToken, AuthorizationCode (redeemed at the token or
  *   userinfo endpoint); Session (its id is the session cookie's value — that cookie is signed too, this is the second
  *   line); Interaction (its id is the value of the interaction and resume cookies, and a finished interaction resumes
@@ -29,9 +29,9 @@
  *   it already consumed, revokes the whole grant (a replay) and gets `invalid_grant`.
  * - Clients come from Poort's own `clients` collection (see client-store.ts), read-only.
  */
-import { createHash } from 'node:crypto';
 import type { mongo } from 'mongoose';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import { BEARER_IDS, OIDC_MODELS, collectionName, storedId } from '../db/oidc-storage.ts';
 import type { ClientStore } from './client-store.ts';
 
 export interface StoredEntry {
@@ -47,31 +47,8 @@ export interface StoredEntry {
   accountId?: string;
 }
 
-export const OIDC_MODELS = [
-  'Session', 'AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'ClientCredentials',
-  'InitialAccessToken', 'RegistrationAccessToken', 'Interaction', 'ReplayDetection', 'PushedAuthorizationRequest',
-  'Grant', 'BackchannelAuthenticationRequest',
-] as const;
-
-/** Models whose id is a bearer secret, stored only as its hash (see the header). */
-const BEARER_IDS: ReadonlySet<string> = new Set([
-  'AccessToken', 'ClientCredentials', 'RefreshToken', 'AuthorizationCode', 'Session', 'Interaction',
-  'DeviceCode', 'BackchannelAuthenticationRequest', 'InitialAccessToken', 'RegistrationAccessToken',
-]);
-
-/**
- * The `_id` under which an entry of `model` with id `id` is stored: the SHA-256 (hex) of a bearer id, any other id
- * as is. Everything that looks an oidc entry up by its id goes through here.
- */
-export function storedId(model: string, id: string): string {
-  return BEARER_IDS.has(model) ? createHash('sha256').update(id).digest('hex') : id;
-}
-
 /** Models whose entries carry a grantId and die with their grant. */
 const GRANT_BOUND = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest'];
-
-export const collectionName = (model: string): string =>
-  `oidc_${model.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()}`;
 
 export function oidcCollection(db: mongo.Db, model: string): mongo.Collection<StoredEntry> {
   return db.collection<StoredEntry>(collectionName(model));

@@ -7,17 +7,12 @@
  * throws unmet_authentication_requirements instead of prompting again (no loops).
  */
 import { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
-import { secondFactorDue, type AccountFacts, type Due, type PolicyFacts, type Reason } from '../auth/due.ts';
+import { secondFactorDue, type AccountFacts, type Due, type LoginContext, type PolicyFacts, type Reason } from '../auth/due.ts';
 import { clientOrganisation } from './find-account.ts';
 
 export { asksForMultiFactor, CODE_ONLY_REASONS, requestedAcrs } from '../auth/due.ts';
 
 const { base, Check } = interactionPolicy;
-
-/** What the login policy knows about an account: its organisation, its factor and its policy (src/auth/login-context.ts). */
-export interface LoginContext extends AccountFacts, PolicyFacts {
-  organisationId: string;
-}
 
 export interface PolicyDeps {
   loginContext(accountId: string): Promise<LoginContext | undefined>;

@@ -3,7 +3,7 @@
  * second-factor service (when a test is not about set-up), and the pages of a login driven by Agent: password, code,
  * recovery code, set-up during login.
  */
-import type { Organisation } from '../../src/db/models/organisation.ts';
+import type { Organisation } from '../../src/accounts/organisations.ts';
 import type { AccountLabels } from '../../src/auth/factors/index.ts';
 import { currentTotp } from '../../src/auth/factors/totp.ts';
 import type { SecondFactors } from '../../src/auth/second-factors.ts';

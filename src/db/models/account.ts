@@ -1,9 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-
-export const ROLES = ['client', 'professional', 'manager'] as const;
-export type Role = (typeof ROLES)[number];
-export const ACCOUNT_STATUSES = ['invited', 'active', 'disabled'] as const;
-export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+import { ACCOUNT_STATUSES, ROLES, type AccountStatus, type Role } from '../../accounts/vocabulary.ts';
+import { LOCALES, type Locale } from '../../i18n/locales.ts';
 
 /** A person. The e-mail address is unique within the organisation (stored normalised: NFKC, trimmed, lower case). */
 export interface Account {
@@ -18,7 +15,7 @@ export interface Account {
   passwordChangedAt?: Date;
   /** Set when the person proved the address (welcome link); accounts seeded with a password have not. */
   emailVerified?: boolean;
-  locale?: 'en' | 'nl';
+  locale?: Locale;
   /** For clients: the professionals who treat them. */
   professionalIds: string[];
   createdAt: Date;
@@ -36,7 +33,7 @@ const schema = new Schema<Account>(
     passwordHash: { type: String },
     passwordChangedAt: { type: Date },
     emailVerified: { type: Boolean, default: false },
-    locale: { type: String, enum: ['en', 'nl'] },
+    locale: { type: String, enum: LOCALES },
     professionalIds: { type: [String], default: [] },
   },
   { timestamps: true, collection: 'accounts', versionKey: false },

@@ -1,7 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-
-export const TWO_FACTOR_POLICIES = ['off', 'optional', 'required'] as const;
-export type TwoFactorPolicy = (typeof TWO_FACTOR_POLICIES)[number];
+import { TWO_FACTOR_POLICIES, type TwoFactorPolicy } from '../../accounts/vocabulary.ts';
 
 /** A tenant: accounts and OIDC clients belong to exactly one organisation. */
 export interface Organisation {

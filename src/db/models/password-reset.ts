@@ -1,11 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-
-/**
- * What an e-mailed one-time link may do: `reset` sets a new password of an active account (forgot password). Kept
- * generic so the welcome link (first password of an invited account) can live here too.
- */
-export const LINK_KINDS = ['reset'] as const;
-export type LinkKind = (typeof LINK_KINDS)[number];
+import { LINK_KINDS, type LinkKind } from '../../accounts/vocabulary.ts';
 
 /**
  * One e-mailed link. The token itself (32 random bytes) travels only in the link; the database keeps its SHA-256.

@@ -3,7 +3,8 @@
  * cannot use, 303 after every POST, a friendly page for a lost interaction, and RFC 9457 JSON for API clients.
  */
 import { en } from '../../../src/i18n/en.ts';
-import { oidcCollection, storedId } from '../../../src/oidc/adapter.ts';
+import { storedId } from '../../../src/db/oidc-storage.ts';
+import { oidcCollection } from '../../../src/oidc/adapter.ts';
 import { Agent, type Page } from '../../support/browser.ts';
 import { createTenant, startPoort, type Tenant, type TestPoort } from '../../support/poort.ts';
 import { exchange, postLogoutUri, oidc } from '../../support/rp.ts';

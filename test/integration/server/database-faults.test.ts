@@ -8,7 +8,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
-import { isDatabaseUnavailable } from '../../../src/db/unavailable.ts';
+import { isDatabaseUnavailable } from '../../../src/unavailable.ts';
 import { startMongoStandin, type MongoStandin } from '../../../src/dev/mongo-standin.ts';
 import { HttpError } from '../../../src/http/problem.ts';
 import { en } from '../../../src/i18n/en.ts';

@@ -4,7 +4,8 @@
  * set-up, and every interaction ends with a code or an error at the RP — never a prompt loop.
  */
 import { ACR } from '../../../config/oidc.ts';
-import { oidcCollection, storedId } from '../../../src/oidc/adapter.ts';
+import { storedId } from '../../../src/db/oidc-storage.ts';
+import { oidcCollection } from '../../../src/oidc/adapter.ts';
 import { Agent } from '../../support/browser.ts';
 import { createTenant, startPoort, type Tenant, type TestPoort } from '../../support/poort.ts';
 import {

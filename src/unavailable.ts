@@ -4,6 +4,9 @@
  *
  * Errors are recognised by name, not `instanceof`: mongoose, rate-limiter-flexible and oidc-provider each pass the
  * driver's errors on, sometimes wrapped, and a second copy of the driver in node_modules would defeat `instanceof`.
+ *
+ * It imports nothing and sits beside log.ts, in no layer: the HTTP errors answer with it and the database's own jobs
+ * log with it, and the HTTP layer must not reach into the database layer for a classifier.
  */
 
 /** The driver's and mongoose's errors for a server that cannot be selected, reached or heard from in time. */

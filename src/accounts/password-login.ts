@@ -3,10 +3,10 @@
  * `failed` after the same argon2 work; throttling is keyed on organisation + e-mail whether or not it exists.
  */
 import type { Account, AccountModel } from '../db/models/account.ts';
-import type { Audit } from '../accounts/audit.ts';
-import { normaliseEmail } from '../accounts/email.ts';
-import type { PasswordHasher } from './password.ts';
-import type { Throttle } from './throttle.ts';
+import type { PasswordHasher } from '../auth/password.ts';
+import type { Throttle } from '../auth/throttle.ts';
+import type { Audit } from './audit.ts';
+import { normaliseEmail } from './email.ts';
 
 export type PasswordLoginResult =
   | { outcome: 'ok'; account: Account }
