@@ -1,10 +1,12 @@
 /**
  * `npm run bench` (DESIGN.md §15, docs/benchmarks.md): drives real HTTP flows against Poort running as its own
  * process on the MongoDB stand-in (H2 backend, in a temporary directory) or on MONGODB_URI, and prints each measure
- * against its target. Everything it starts is stopped again, also on failure or Ctrl-C.
+ * against its target. A counting proxy between Poort and the database (bench/db-proxy.ts) counts the database
+ * commands per operation. Everything it starts is stopped again, also on failure or Ctrl-C.
  *
- *   npm run bench [-- --logins 400 --refreshes 6000 --client-credentials 6000 --concurrency 8 --accounts 64
- *                     --cold-starts 3 --phases login,refresh,client-credentials --profile DIR
+ *   npm run bench [-- --logins 400 --totp-logins 400 --refreshes 6000 --client-credentials 6000 --concurrency 8
+ *                     --accounts 64 --totp-accounts N --cold-starts 3 --phases login,totp-login,refresh,client-credentials
+ *                     --no-db-proxy --profile DIR
  *                     --node-options="--max-semi-space-size=4" --server-env NAME=VALUE …]   (for the server process)
  */
 import { randomBytes } from 'node:crypto';
@@ -16,19 +18,25 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { generateJwks, loadConfig } from '../config/load.ts';
 import { startMongoStandin, type MongoStandin } from '../src/dev/mongo-standin.ts';
 import { measureArgon2Bound } from './bench/argon2.ts';
-import { clientCredentials, createTokenClient, fullLogin, refresh, type TokenClient } from './bench/flows.ts';
+import { calibrateProxy } from './bench/db-proxy-calibrate.ts';
+import { planProxy, startDbProxy, type DbProxy } from './bench/db-proxy.ts';
+import { clientCredentials, createTokenClient, fullLogin, refresh, totpLogin, type TokenClient } from './bench/flows.ts';
 import { runPhase, type CpuMeter, type PhaseResult } from './bench/load.ts';
 import { summariseProfile } from './bench/profile.ts';
 import { allPassed, renderResults } from './bench/report.ts';
 import { BENCH_PASSWORD, seedTenant } from './bench/seed.ts';
 import { startServerProcess, type ServerProcess } from './bench/server.ts';
+import { TotpAccounts } from './bench/totp.ts';
 
 const PHASE_DEADLINE_MS = 20_000;
 const WATCHDOG_MS = 5 * 60_000;
-const PHASES = ['login', 'refresh', 'client-credentials'] as const;
+const PHASES = ['login', 'totp-login', 'refresh', 'client-credentials'] as const;
+/** A phase's unmeasured warm-up: a tenth of it, at most 200 operations. */
+const warmUpOf = (total: number): number => Math.min(200, Math.ceil(total / 10));
 
-const USAGE = 'usage: npm run bench [-- --logins N --refreshes N --client-credentials N --concurrency N --accounts N '
-  + '--cold-starts N --phases login,refresh,client-credentials --profile DIR --node-options="…" --server-env NAME=VALUE]';
+const USAGE = 'usage: npm run bench [-- --logins N --totp-logins N --refreshes N --client-credentials N --concurrency N '
+  + '--accounts N --totp-accounts N --cold-starts N --phases login,totp-login,refresh,client-credentials --no-db-proxy '
+  + '--profile DIR --node-options="…" --server-env NAME=VALUE]';
 const fail = (message: string): never => {
   process.stderr.write(`bench: ${message}\n${USAGE}\n`);
   process.exit(2);
@@ -36,10 +44,16 @@ const fail = (message: string): never => {
 
 const OPTIONS = {
   logins: { type: 'string', default: '400' },
+  /** Default: as many as --logins. */
+  'totp-logins': { type: 'string' },
   refreshes: { type: 'string', default: '6000' },
   'client-credentials': { type: 'string', default: '6000' },
   concurrency: { type: 'string', default: '8' },
   accounts: { type: 'string', default: '64' },
+  /** Default: twice the TOTP phase with its warm-up, so that every login of one 30 s step finds an unused account. */
+  'totp-accounts': { type: 'string' },
+  /** --no-db-proxy: Poort talks to the database directly; commands are not counted. */
+  'db-proxy': { type: 'boolean', default: true },
   'cold-starts': { type: 'string', default: '3' },
   phases: { type: 'string', default: PHASES.join(',') },
   profile: { type: 'string' },
@@ -49,13 +63,14 @@ const OPTIONS = {
 
 function parseOptions() {
   try {
-    return parseArgs({ options: OPTIONS }).values;
+    return parseArgs({ options: OPTIONS, allowNegative: true }).values;
   } catch (error) {
     return fail((error as Error).message);
   }
 }
 const args = parseOptions();
-const count = (name: keyof typeof args): number => {
+const count = (name: keyof typeof args, fallback?: number): number => {
+  if (args[name] === undefined && fallback !== undefined) return fallback;
   const value = Number(args[name]);
   if (!Number.isInteger(value) || value < 1) fail(`--${name}: must be a positive integer`);
   return value;
@@ -63,8 +78,14 @@ const count = (name: keyof typeof args): number => {
 const phases = new Set(String(args.phases).split(',').map((p) => p.trim()));
 for (const p of phases) if (!(PHASES as readonly string[]).includes(p)) fail(`--phases: unknown phase "${p}" (${PHASES.join(', ')})`);
 const concurrency = count('concurrency');
-const totals = { logins: count('logins'), refreshes: count('refreshes'), clientCredentials: count('client-credentials') };
+const totals = {
+  logins: count('logins'),
+  totpLogins: count('totp-logins', count('logins')),
+  refreshes: count('refreshes'),
+  clientCredentials: count('client-credentials'),
+};
 const accounts = count('accounts');
+const totpAccountCount = phases.has('totp-login') ? count('totp-accounts', 2 * (totals.totpLogins + warmUpOf(totals.totpLogins))) : 0;
 const coldStarts = count('cold-starts');
 const extraEnv = Object.fromEntries(args['server-env'].map((pair) => {
   const at = pair.indexOf('=');
@@ -75,12 +96,14 @@ const extraEnv = Object.fromEntries(args['server-env'].map((pair) => {
 const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
 const tempDir = mkdtempSync(path.join(tmpdir(), 'poort-bench-'));
 let standin: MongoStandin | undefined;
+let proxy: DbProxy | undefined;
 let server: ServerProcess | undefined;
 let tokens: TokenClient | undefined;
 
 async function cleanup(): Promise<void> {
   tokens?.close();
   await server?.stop().catch(() => undefined);
+  await proxy?.stop().catch(() => undefined);
   await standin?.stop().catch(() => undefined);
   rmSync(tempDir, { recursive: true, force: true });
 }
@@ -118,8 +141,27 @@ async function main(): Promise<void> {
 
   const [load1] = loadavg();
   if ((load1 ?? 0) > 0.5) log(`warning: the machine is busy (load average ${load1?.toFixed(1)}): other processes will lower the results`);
-  log(`seeding an organisation, ${accounts} accounts and 2 clients`);
-  const seeded = await seedTenant(config, accounts);
+  log(`seeding an organisation, ${accounts} accounts and 2 clients${totpAccountCount > 0 ? `, and an organisation with 2FA required, ${totpAccountCount} accounts with the authenticator app and a client` : ''}`);
+  const seedStarted = performance.now();
+  const seeded = await seedTenant(config, accounts, totpAccountCount);
+  log(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
+
+  // The counting proxy: Poort's server processes reach the database only through it; the seed above did not.
+  let serverUri = mongodbUri;
+  let commandCounting = { counted: false, note: '--no-db-proxy' };
+  if (args['db-proxy']) {
+    const plan = planProxy(mongodbUri);
+    if ('reason' in plan) {
+      commandCounting = { counted: false, note: plan.reason };
+      log(`database commands not counted: ${plan.reason}`);
+    } else {
+      proxy = await startDbProxy(plan.target);
+      serverUri = plan.uriThrough(proxy.port);
+      const checked = await calibrateProxy(proxy, serverUri);
+      commandCounting = { counted: true, note: `counted by a proxy between Poort and ${plan.target}; ${[checked, ...plan.notes].join('; ')}` };
+      log(`database commands counted by a proxy (pid ${proxy.pid}, port ${proxy.port}) in front of ${plan.target}; ${checked}`);
+    }
+  }
 
   log('measuring one argon2id verify');
   const argon2 = await measureArgon2Bound();
@@ -128,7 +170,7 @@ async function main(): Promise<void> {
   // (Not NODE_COMPILE_CACHE: that variable would turn the cache on whatever src/main.ts does.)
   const serverTmp = path.join(tempDir, 'server-tmp');
   mkdirSync(serverTmp);
-  const childEnv = { ...env, PATH: process.env.PATH ?? '/usr/bin:/bin', TMPDIR: serverTmp, ...extraEnv };
+  const childEnv = { ...env, MONGODB_URI: serverUri, PATH: process.env.PATH ?? '/usr/bin:/bin', TMPDIR: serverTmp, ...extraEnv };
   const nodeArgs = String(args['node-options']).split(' ').filter(Boolean);
   const coldStartsMs: number[] = [];
   for (let i = 1; i < coldStarts; i += 1) {
@@ -145,14 +187,19 @@ async function main(): Promise<void> {
   const discovery = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json() as { token_endpoint: string };
   tokens = createTokenClient(discovery.token_endpoint, concurrency);
   const setup = { issuer, client: seeded.loginClient, tokens };
-  const meter: CpuMeter = { pids: { server: server.pid, ...(standin ? { mongodb: standin.pid } : {}) } };
+  const meter: CpuMeter = {
+    pids: { server: server.pid, ...(standin ? { mongodb: standin.pid } : {}), ...(proxy ? { proxy: proxy.pid } : {}) },
+    ...(proxy ? { commands: () => (proxy as DbProxy).snapshot() } : {}),
+  };
   const login = (index: number) => fullLogin(setup, seeded.emails[index % seeded.emails.length] as string, BENCH_PASSWORD);
+  const totpAccounts = seeded.totp ? new TotpAccounts(seeded.totp.accounts) : undefined;
+  const totpSetup = seeded.totp ? { issuer, client: seeded.totp.loginClient, tokens } : undefined;
 
   // Warm-up (not measured): one login per worker, whose refresh tokens start the refresh chains.
   log(`warming up (${concurrency} logins)`);
   const chains = await Promise.all(Array.from({ length: concurrency }, async (_, i) => (await login(i)).refresh_token as string));
   const phase = async (name: string, total: number, op: (worker: number, index: number) => Promise<void>): Promise<PhaseResult> => {
-    await runPhase({ name: `${name} (warm-up)`, total: Math.min(200, Math.ceil(total / 10)), concurrency, deadlineMs: 5000, meter, op });
+    await runPhase({ name: `${name} (warm-up)`, total: warmUpOf(total), concurrency, deadlineMs: 5000, meter, op });
     log(`${name}: up to ${total} operations, concurrency ${concurrency}`);
     const result = await runPhase({ name, total, concurrency, deadlineMs: PHASE_DEADLINE_MS, meter, op });
     const rss = Math.round((server as ServerProcess).peakRssBytes() / 1e6);
@@ -163,6 +210,10 @@ async function main(): Promise<void> {
   const results = {
     argon2,
     logins: phases.has('login') ? await phase('Full interactive logins', totals.logins, async (_w, i) => void (await login(i + concurrency))) : undefined,
+    totpLogins: totpSetup && totpAccounts
+      ? await phase('Logins with an authenticator-app code', totals.totpLogins, async () => void (await totpLogin(totpSetup, totpAccounts, BENCH_PASSWORD)))
+      : undefined,
+    totpStats: totpAccounts?.stats,
     refresh: phases.has('refresh')
       ? await phase('Refresh-token grants', totals.refreshes, async (w) => {
         chains[w] = await refresh(tokens as TokenClient, seeded.loginClient, chains[w] as string);
@@ -173,10 +224,12 @@ async function main(): Promise<void> {
       : undefined,
     peakRssBytes: server.peakRssBytes(),
     coldStartsMs,
+    commandCounting,
   };
   const warnings = server.output();
   tokens.close();
   await server.stop();
+  await proxy?.stop();
   if (warnings) log(`the server wrote:\n${warnings}`);
 
   process.stdout.write(`\n${renderResults(results)}\n`);

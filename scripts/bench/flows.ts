@@ -1,11 +1,13 @@
 /**
  * The flows the benchmark drives, as a relying party and a browser would: a full interactive password login
  * (authorize with PKCE → login page → password → consent granted for the first-party client → code → token
- * exchange), a refresh-token grant and a client-credentials grant. Token requests go over one keep-alive agent.
+ * exchange), the same login with an authenticator-app code after the password, a refresh-token grant and a
+ * client-credentials grant. Token requests go over one keep-alive agent.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { Agent, inputValue } from '../../test/support/browser.ts';
+import { Agent, inputValue, type Page } from '../../test/support/browser.ts';
+import type { TotpAccounts } from './totp.ts';
 
 export interface ConfidentialClient {
   clientId: string;
@@ -76,8 +78,17 @@ export interface LoginSetup {
 
 const base64url = (bytes: Buffer): string => bytes.toString('base64url');
 
-/** One full interactive login by a fresh browser (its own cookie jar); resolves with the token response. */
-export async function fullLogin(setup: LoginSetup, email: string, password: string): Promise<TokenSet> {
+/**
+ * After the password: the page Poort showed (the code page) and the browser, to go on with; answers the page the
+ * login ended on (a redirect to the client's redirect URI).
+ */
+export type SecondStep = (page: Page, browser: Agent) => Promise<Page>;
+
+/**
+ * One full interactive login by a fresh browser (its own cookie jar); resolves with the token response. With
+ * `secondStep`, the password leads to a page (the code page) that `secondStep` completes.
+ */
+export async function fullLogin(setup: LoginSetup, email: string, password: string, secondStep?: SecondStep): Promise<TokenSet> {
   const { issuer, client } = setup;
   const verifier = base64url(randomBytes(32));
   const state = base64url(randomBytes(16));
@@ -101,7 +112,8 @@ export async function fullLogin(setup: LoginSetup, email: string, password: stri
   const action = /<form[^>]*action="([^"]*\/login)"/.exec(page.body)?.[1];
   if (page.status !== 200 || !action) throw new Error(`no login page (status ${page.status})`);
   const csrf = inputValue(page.body, 'csrf') ?? '';
-  const done = await browser.follow(new URL(action, issuer).toString(), issuer, { form: { csrf, email, password } });
+  const afterPassword = await browser.follow(new URL(action, issuer).toString(), issuer, { form: { csrf, email, password } });
+  const done = secondStep ? await secondStep(afterPassword, browser) : afterPassword;
   if (!done.location?.startsWith(client.redirectUri)) {
     throw new Error(`login did not return to the client (status ${done.status}): ${done.body.slice(0, 200)}`);
   }
@@ -116,6 +128,37 @@ export async function fullLogin(setup: LoginSetup, email: string, password: stri
   });
   if (!tokens.id_token || !tokens.refresh_token) throw new Error('the code exchange gave no ID token or no refresh token');
   return tokens;
+}
+
+/** The message of a form's alert (e.g. "wrong code"), if the page shows one. */
+const formAlert = (html: string): string | undefined => /<p[^>]*role="alert"[^>]*>([^<]*)<\/p>/.exec(html)?.[1];
+
+/**
+ * One full login with the authenticator app: as fullLogin, and after the password the code page, where the code of
+ * the account's app is posted (`csrf`, `kind=code`, `code`) → back through /auth → code → token exchange. The account
+ * comes from `accounts` (one not in a login and not used in the current time step); a refused code is an error.
+ */
+export async function totpLogin(setup: LoginSetup, accounts: TotpAccounts, password: string): Promise<TokenSet> {
+  const account = await accounts.take();
+  try {
+    return await fullLogin(setup, account.email, password, async (page, browser) => {
+      const action = /<form[^>]*action="([^"]*\/second-factor)"/.exec(page.body)?.[1];
+      if (page.status !== 200 || !action || !page.body.includes('name="kind" value="code"')) {
+        throw new Error(`${account.email}: no code page after the password (status ${page.status}): ${formAlert(page.body) ?? page.body.slice(0, 200)}`);
+      }
+      const csrf = inputValue(page.body, 'csrf') ?? '';
+      // Taken right before posting: the code of the step that is current now.
+      const { code, step, previousStep } = accounts.code(account);
+      const done = await browser.follow(new URL(action, setup.issuer).toString(), setup.issuer, { form: { csrf, kind: 'code', code } });
+      if (!done.location?.startsWith(setup.client.redirectUri)) {
+        accounts.stats.refused += 1;
+        throw new Error(`${account.email}: code of step ${step} refused (the account's previous step ${previousStep}; status ${done.status}): ${formAlert(done.body) ?? done.body.slice(0, 200)}`);
+      }
+      return done;
+    });
+  } finally {
+    accounts.release(account);
+  }
 }
 
 /** One refresh-token grant; returns the rotated refresh token. */

@@ -1,16 +1,26 @@
 /**
  * Runs one measured phase: `total` operations by `concurrency` workers (each worker does one at a time), stopping
- * early at a deadline. Latency is per operation; CPU time is read for the server, the database and this process.
+ * early at a deadline. Latency is per operation; CPU time is read for the server, the database and this process;
+ * with the counting database proxy, the database commands of the phase are counted per operation.
  */
 import { readFileSync } from 'node:fs';
+import { commandsPerOp, type CommandCounts, type CommandsPerOp } from './db-proxy.ts';
 import { processCpuMs } from './server.ts';
+
+/**
+ * After the last answer of a phase, how long to wait before the end snapshot of the command counts, so that a write
+ * the server does after answering is counted with the phase that caused it (not the next one's warm-up).
+ */
+const COMMANDS_SETTLE_MS = 100;
 
 /** Linux's USER_HZ, as in server.ts. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
 export interface CpuMeter {
-  /** Named processes whose CPU time is read from /proc (the server, the MongoDB stand-in). */
+  /** Named processes whose CPU time is read from /proc (the server, the MongoDB stand-in, the database proxy). */
   pids: Record<string, number>;
+  /** The database proxy's command counts so far (absent when commands are not counted). */
+  commands?: () => Promise<CommandCounts>;
 }
 
 export interface PhaseResult {
@@ -24,6 +34,8 @@ export interface PhaseResult {
   cpuMsPerOp: Record<string, number>;
   /** Cores kept busy during the phase by processes that are not part of the benchmark (0 on a quiet machine). */
   otherCores: number;
+  /** Database commands per operation (when counted). */
+  commands?: CommandsPerOp;
 }
 
 /** CPU time the whole machine has spent busy (all cores, ms), from /proc/stat. */
@@ -58,6 +70,7 @@ export async function runPhase(opts: {
   const latencies: number[] = [];
   let next = 0;
   let failure: unknown;
+  const commandsBefore = await opts.meter.commands?.();
   const before = cpuSnapshot(opts.meter);
   const started = performance.now();
   const deadline = started + opts.deadlineMs;
@@ -84,6 +97,11 @@ export async function runPhase(opts: {
   const after = cpuSnapshot(opts.meter);
   latencies.sort((a, b) => a - b);
   const completed = latencies.length;
+  let commands: CommandsPerOp | undefined;
+  if (commandsBefore && opts.meter.commands) {
+    await new Promise((resolve) => setTimeout(resolve, COMMANDS_SETTLE_MS));
+    commands = commandsPerOp(commandsBefore, await opts.meter.commands(), completed);
+  }
   const used = (k: string): number => (after[k] ?? 0) - (before[k] ?? 0);
   const ours = Object.keys(after).filter((k) => k !== 'machine');
   const cpuMsPerOp = Object.fromEntries(ours.map((k) => [k, used(k) / Math.max(1, completed)]));
@@ -97,5 +115,6 @@ export async function runPhase(opts: {
     p99Ms: percentile(latencies, 99),
     cpuMsPerOp,
     otherCores,
+    ...(commands ? { commands } : {}),
   };
 }
