@@ -25,6 +25,7 @@ export function createApp(c: Container): Provider {
   const provider = createProvider({
     config: c.config,
     db: c.db,
+    readCache: c.readCache,
     clients: c.clients,
     account: (id) => c.accounts.get(id),
     pages: createProviderPages(c.views),

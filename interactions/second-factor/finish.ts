@@ -14,7 +14,8 @@ export async function finishLogin(deps: InteractionDeps, ctx: Context, uid: stri
   const times: LoginTimes = {};
   if (pending.amr.includes(AMR.password)) times.passwordAt = epoch(pending.passwordAt);
   if (secondFactorAmr) times.secondFactorAt = epoch(deps.now());
-  await deps.states.clearPending(uid);
+  // Only a second step is kept pending server-side; a login that ends at the password stored nothing to clear.
+  if (secondFactorAmr) await deps.states.clearPending(uid);
   await finish(deps.provider, ctx, {
     login: { accountId: pending.accountId, acr: acrFor(amr), amr, remember: true },
     poort: times,

@@ -17,6 +17,8 @@ export interface ReadCache {
   /** Keeps a value just read another way (e.g. an account found by e-mail, kept under its id). */
   keep(key: string, value: unknown): void;
   forget(key: string): void;
+  /** Forgets every key that starts with `prefix` (a write that may touch several entries). */
+  forgetAll(prefix: string): void;
 }
 
 export function createReadCache(): ReadCache {
@@ -39,6 +41,10 @@ export function createReadCache(): ReadCache {
     },
     forget(key) {
       storage.getStore()?.delete(key);
+    },
+    forgetAll(prefix) {
+      const entries = storage.getStore();
+      for (const key of entries?.keys() ?? []) if (key.startsWith(prefix)) entries?.delete(key);
     },
   };
 }

@@ -32,6 +32,7 @@
 import type { mongo } from 'mongoose';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { BEARER_IDS, OIDC_MODELS, collectionName, storedId } from '../db/oidc-storage.ts';
+import type { ReadCache } from '../db/read-cache.ts';
 import type { ClientStore } from './client-store.ts';
 
 export interface StoredEntry {
@@ -109,15 +110,43 @@ function unseal(model: string, entry: StoredEntry | null, id?: string): AdapterP
   return entry.consumed ? { ...payload, consumed: entry.consumed } : payload;
 }
 
+/**
+ * Models oidc-provider reads more than once within one request (the interaction for its details and again for its
+ * result, the session by id and by uid): such reads come from the request's read cache (src/db/read-cache.ts). Any
+ * write of the entry forgets it. Tokens, codes and grants are always read from the database.
+ */
+const READ_ONCE_PER_REQUEST: ReadonlySet<string> = new Set(['Interaction', 'Session']);
+
 class MongoAdapter implements Adapter {
   private readonly collection: mongo.Collection<StoredEntry>;
   private readonly db: mongo.Db;
   private readonly model: string;
+  private readonly cache: ReadCache | undefined;
 
-  constructor(db: mongo.Db, model: string) {
+  constructor(db: mongo.Db, model: string, cache: ReadCache) {
     this.db = db;
     this.model = model;
     this.collection = oidcCollection(db, model);
+    this.cache = READ_ONCE_PER_REQUEST.has(model) ? cache : undefined;
+  }
+
+  private key(id: string): string {
+    return `oidc:${this.model}:${id}`;
+  }
+
+  private uidKey(uid: string): string {
+    return `oidc:${this.model}:uid:${uid}`;
+  }
+
+  /** The stored entry with this `_id`, once per request for the models above. */
+  private entry(id: string): Promise<StoredEntry | null> {
+    const read = (): Promise<StoredEntry | null> => this.collection.findOne({ _id: storedId(this.model, id) });
+    return this.cache ? this.cache.read(this.key(id), read) : read();
+  }
+
+  private forget(id: string, uid?: unknown): void {
+    this.cache?.forget(this.key(id));
+    if (typeof uid === 'string') this.cache?.forget(this.uidKey(uid));
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
@@ -129,19 +158,21 @@ class MongoAdapter implements Adapter {
     if (typeof payload.accountId === 'string') set.accountId = payload.accountId;
     // A session saved again after its logout no longer belongs to the account: drop the stale field.
     const update = set.accountId ? { $set: set } : { $set: set, $unset: { accountId: '' as const } };
+    this.forget(id, payload.uid);
     await this.collection.updateOne({ _id: storedId(this.model, id) }, update, { upsert: true });
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     // By `_id` alone, expiry checked here: the MongoDB stand-in uses an index only when the filter has exactly the
     // index's keys, so adding the expiry condition to the filter made every lookup a collection scan.
-    const entry = await this.collection.findOne({ _id: storedId(this.model, id) });
+    const entry = await this.entry(id);
     return entry && !isExpired(entry) ? unseal(this.model, entry, id) : undefined;
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
     // A Session, without its id: only its hash is stored (see the header).
-    return unseal(this.model, await this.collection.findOne({ uid, ...live() }));
+    const read = (): Promise<StoredEntry | null> => this.collection.findOne({ uid, ...live() });
+    return unseal(this.model, await (this.cache ? this.cache.read(this.uidKey(uid), read) : read()));
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
@@ -151,10 +182,13 @@ class MongoAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
+    // Its uid is not known here: every entry of the model read in this request is forgotten.
+    this.cache?.forgetAll(`oidc:${this.model}:`);
     await this.collection.deleteOne({ _id: storedId(this.model, id) });
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
+    this.cache?.forgetAll(`oidc:${this.model}:`);
     await this.collection.deleteMany({ grantId });
   }
 
@@ -194,8 +228,8 @@ class ClientAdapter implements Adapter {
 }
 
 /** The adapter factory oidc-provider calls once per model name. */
-export function createAdapterFactory(db: mongo.Db, clients: ClientStore): (name: string) => Adapter {
-  return (name) => (name === 'Client' ? new ClientAdapter(clients) : new MongoAdapter(db, name));
+export function createAdapterFactory(db: mongo.Db, clients: ClientStore, cache: ReadCache): (name: string) => Adapter {
+  return (name) => (name === 'Client' ? new ClientAdapter(clients) : new MongoAdapter(db, name, cache));
 }
 
 /** Indexes: lookups by uid (Session, NOT unique), accountId (Session, Grant), grantId, userCode, and a TTL on expiresAt for real MongoDB. */

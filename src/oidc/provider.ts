@@ -4,6 +4,7 @@
  */
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { mongo } from 'mongoose';
+import type { ReadCache } from '../db/read-cache.ts';
 import type { Config } from '../../config/schema.ts';
 import { ACR_VALUES, CLAIMS, CLOCK_TOLERANCE, SCOPES, TTL } from '../../config/oidc.ts';
 import type { Account } from '../db/models/account.ts';
@@ -22,6 +23,8 @@ export interface ProviderPages {
 export interface ProviderDeps {
   config: Config;
   db: mongo.Db;
+  /** The request's read cache (src/db/read-cache.ts), for the adapter's repeated reads. */
+  readCache: ReadCache;
   clients: ClientStore;
   /** An account by id (the account service's read). */
   account(id: string): Promise<Account | undefined>;
@@ -29,11 +32,11 @@ export interface ProviderDeps {
   policy: PolicyDeps;
 }
 
-export function createProvider({ config, db, clients, account, pages, policy }: ProviderDeps): Provider {
+export function createProvider({ config, db, readCache, clients, account, pages, policy }: ProviderDeps): Provider {
   const secure = config.issuer.startsWith('https://');
   const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, signed: true, secure };
   const configuration: Configuration = {
-    adapter: createAdapterFactory(db, clients),
+    adapter: createAdapterFactory(db, clients, readCache),
     jwks: config.jwks as Configuration['jwks'],
     cookies: { keys: config.cookieKeys, long: cookieOptions, short: cookieOptions },
     acrValues: ACR_VALUES,
