@@ -6,7 +6,7 @@
 import type { Context } from 'koa';
 import type { Account } from '../../src/accounts/accounts.ts';
 import type { Organisation } from '../../src/accounts/organisations.ts';
-import { secondFactorDue, type LoginContext } from '../../src/auth/due.ts';
+import { secondFactorDue, sessionFacts, type LoginContext } from '../../src/auth/due.ts';
 import { readForm } from '../../src/http/body.ts';
 import { verifyCsrf } from '../../src/http/csrf.ts';
 import { localeFor } from '../../src/http/locale.ts';
@@ -48,14 +48,7 @@ export async function visit(deps: AccountDeps, ctx: Context): Promise<Visit> {
   const due = secondFactorDue({
     account: context,
     policy: context,
-    session: {
-      amr: session.amr ?? [],
-      loginAt: session.loginTs ? new Date(session.loginTs * 1000) : undefined,
-      passwordAt: activity?.passwordAt,
-      secondFactorAt: activity?.secondFactorAt,
-      lastActiveAt: activity?.lastActiveAt,
-      maxAge: deps.sessionMaxAge,
-    },
+    session: sessionFacts(session, activity, deps.sessionMaxAge),
     asked: { action: 'account_page' },
     now: deps.now(),
   });

@@ -6,33 +6,20 @@
 import type { Context } from 'koa';
 import type { Pending } from '../../src/auth/interaction-state.ts';
 import type { Locale } from '../../src/i18n/index.ts';
-import { expectPrompt, loadInteraction, redirectBack, type InteractionDetails } from '../details.ts';
+import { redirectBack, type InteractionDetails } from '../details.ts';
 import type { InteractionDeps } from '../deps.ts';
 import { finishLogin } from '../second-factor/finish.ts';
-import { requirePending } from '../second-factor/pending.ts';
+import { pendingLoginPlace, type PendingLogin } from '../second-factor/pending.ts';
 import { createEnrolment, type EnrolmentPlace } from './enrolment.ts';
-
-interface LoginEnrolment {
-  uid: string;
-  pending: Pending;
-  locale?: Locale;
-}
 
 const codesContext = (uid: string): string => `recovery-codes:${uid}`;
 
-function loginPlace(deps: InteractionDeps): EnrolmentPlace<LoginEnrolment> {
+function loginPlace(deps: InteractionDeps): EnrolmentPlace<PendingLogin> {
   return {
-    async open(ctx) {
-      const details = await loadInteraction(deps.provider, ctx);
-      expectPrompt(details, 'login');
-      return { uid: details.uid, pending: await requirePending(deps, details.uid) };
-    },
-    fallback: (ctx) => `/interaction/${String(ctx.params.uid)}`,
-    accountId: (state) => state.pending.accountId,
+    ...pendingLoginPlace(deps),
     organisationId: async (state) => (await deps.accounts.get(state.pending.accountId))?.organisationId ?? '',
     locale: (state) => state.locale ?? 'en',
     action: (state) => `/interaction/${state.uid}/enrol`,
-    page: (state) => `/interaction/${state.uid}`,
     choice: async () => ({}),
     mayStart: async () => true,
     enrolmentId: async (state) => state.pending.enrolmentId,
@@ -45,8 +32,6 @@ function loginPlace(deps: InteractionDeps): EnrolmentPlace<LoginEnrolment> {
       const sealed = deps.box.seal(Buffer.from(JSON.stringify(enrolled.recoveryCodes)), codesContext(state.uid));
       await deps.states.updatePending(state.uid, { enrolmentId: undefined, recoveryCodes: sealed, verified: enrolled.amr });
     },
-    takeMessage: (state) => deps.states.takeFlash(state.uid),
-    setMessage: (state, message) => deps.states.setFlash(state.uid, message),
     // During a login the account has no factor yet: this is always a first set-up.
     isChange: async () => false,
     async enrolled(ctx, state, enrolled) {

@@ -7,36 +7,20 @@ import type { Context } from 'koa';
 import type { Pending } from '../../src/auth/interaction-state.ts';
 import type { Locale } from '../../src/i18n/index.ts';
 import { createCodeStep, type CodePlace } from '../code-step/code-step.ts';
-import { expectPrompt, loadInteraction, type InteractionDetails } from '../details.ts';
+import type { InteractionDetails } from '../details.ts';
 import type { InteractionDeps } from '../deps.ts';
 import { showEnrolment } from '../enrolment/route.ts';
 import { finishLogin } from './finish.ts';
-import { requirePending } from './pending.ts';
+import { pendingLoginPlace, type PendingLogin } from './pending.ts';
 
-interface LoginCode {
-  uid: string;
-  pending: Pending;
-  /** Known when the page is shown (the router works it out with the account's language). */
-  locale?: Locale;
-}
-
-function loginPlace(deps: InteractionDeps): CodePlace<LoginCode> {
+function loginPlace(deps: InteractionDeps): CodePlace<PendingLogin> {
   return {
-    async open(ctx) {
-      const details = await loadInteraction(deps.provider, ctx);
-      expectPrompt(details, 'login');
-      return { uid: details.uid, pending: await requirePending(deps, details.uid) };
-    },
-    fallback: (ctx) => `/interaction/${String(ctx.params.uid)}`,
-    accountId: (state) => state.pending.accountId,
+    ...pendingLoginPlace(deps),
     purpose: (state) => ({ kind: 'login', id: state.uid }),
     locale: (_ctx, state) => state.locale ?? 'en',
-    page: (state) => `/interaction/${state.uid}`,
     submit: (state) => `/interaction/${state.uid}/second-factor`,
     resend: (state) => `/interaction/${state.uid}/second-factor/resend`,
     wording: { title: 'code.title', recoveryTitle: 'recovery.title', cancel: (state) => `/interaction/${state.uid}/abort` },
-    takeMessage: (state) => deps.states.takeFlash(state.uid),
-    setMessage: (state, message) => deps.states.setFlash(state.uid, message),
     async claimFirstSend(state) {
       if (state.pending.codeSent) return false;
       await deps.states.updatePending(state.uid, { codeSent: true });

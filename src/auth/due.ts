@@ -89,6 +89,22 @@ export interface SessionFacts {
   maxAge: number;
 }
 
+/** The facts of a session from oidc-provider's session (`amr`, `loginTs` in seconds) and Poort's timers of it. */
+export function sessionFacts(
+  session: { amr?: readonly string[] | undefined; loginTs?: number | undefined },
+  timers: { passwordAt?: Date; secondFactorAt?: Date; lastActiveAt?: Date } | undefined,
+  maxAge: number,
+): SessionFacts {
+  return {
+    amr: session.amr ?? [],
+    loginAt: session.loginTs ? new Date(session.loginTs * 1000) : undefined,
+    passwordAt: timers?.passwordAt,
+    secondFactorAt: timers?.secondFactorAt,
+    lastActiveAt: timers?.lastActiveAt,
+    maxAge,
+  };
+}
+
 /** The parameters of an authorization request that can ask for a level: `acr_values`, and `claims` (object or JSON). */
 export interface StepUpRequest {
   acr_values?: unknown;

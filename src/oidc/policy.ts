@@ -7,7 +7,7 @@
  * throws unmet_authentication_requirements instead of prompting again (no loops).
  */
 import { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
-import { secondFactorDue, type AccountFacts, type Due, type LoginContext, type PolicyFacts, type Reason } from '../auth/due.ts';
+import { secondFactorDue, sessionFacts, type AccountFacts, type Due, type LoginContext, type PolicyFacts, type Reason } from '../auth/due.ts';
 import { clientOrganisation } from './find-account.ts';
 
 export { asksForMultiFactor, CODE_ONLY_REASONS, requestedAcrs } from '../auth/due.ts';
@@ -43,14 +43,7 @@ export function createInteractionPolicy(deps: PolicyDeps): interactionPolicy.Pro
         const due = secondFactorDue({
           account: facts,
           policy: facts,
-          session: session && {
-            amr: session.amr ?? [],
-            loginAt: session.loginTs ? new Date(session.loginTs * 1000) : undefined,
-            passwordAt: activity?.passwordAt,
-            secondFactorAt: activity?.secondFactorAt,
-            lastActiveAt: activity?.lastActiveAt,
-            maxAge: deps.sessionMaxAge,
-          },
+          session: session && sessionFacts(session, activity, deps.sessionMaxAge),
           asked: { action: 'authorization', request: { acr_values: ctx.oidc.params?.acr_values, claims: ctx.oidc.claims }, loginResult: justLoggedIn(ctx) },
           now: deps.now(),
         });
