@@ -8,7 +8,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Purpose } from '../../src/auth/factors/index.ts';
-import type { CodeKind, SecondFactors, VerifyResult } from '../../src/auth/second-factors.ts';
+import type { CodeKind, FactorStatus, SecondFactors, VerifyResult } from '../../src/auth/second-factors.ts';
 import type { Audit } from '../../src/accounts/audit.ts';
 import type { Notices } from '../../src/accounts/notices.ts';
 import { readForm } from '../../src/http/body.ts';
@@ -83,10 +83,13 @@ export function createCodeStep<S>(deps: CodeStepDeps, place: CodePlace<S>) {
   }
 
   return {
-    /** The page, for a state the place has opened (the login's GET is routed by the interaction's prompt). */
-    async show(ctx: Context, state: S): Promise<void> {
+    /**
+     * The page, for a state the place has opened (the login's GET is routed by the interaction's prompt); `known` is
+     * the account's factor status when the caller has just read it.
+     */
+    async show(ctx: Context, state: S, known?: FactorStatus): Promise<void> {
       const accountId = place.accountId(state);
-      const status = await deps.secondFactors.status(accountId);
+      const status = known ?? await deps.secondFactors.status(accountId);
       const recovery = ctx.query.use === 'recovery';
       let problem: string | undefined;
       if (status.sendsCode && !recovery && (await place.claimFirstSend(state))) {

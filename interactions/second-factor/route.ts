@@ -43,5 +43,5 @@ export async function showSecondStep(deps: InteractionDeps, ctx: Context, detail
     await showEnrolment(deps, ctx, details, pending, locale);
     return;
   }
-  await createLoginCodeStep(deps).show(ctx, { uid: details.uid, pending, locale });
+  await createLoginCodeStep(deps).show(ctx, { uid: details.uid, pending, locale }, status);
 }
