@@ -81,6 +81,14 @@ export async function attempt(login: OpenLogin, email: string, password: string)
   return { verdict: verdictOf(page.body), page };
 }
 
+/** A fresh password login that stops at the RP callback with a code, asking for a refresh token too. */
+export async function loginWithRefresh(poort: TestPoort, tenant: Tenant): Promise<{ login: OpenLogin; callback: URL }> {
+  const login = await openLogin(poort, tenant, { scope: 'openid email offline_access', prompt: 'consent' });
+  const { callback } = await attempt(login, tenant.email, tenant.password);
+  if (!callback) throw new Error('login did not reach the RP');
+  return { login, callback };
+}
+
 /** The HTML with the per-request CSRF token taken out, for comparing two pages. */
 export function withoutCsrf(html: string): string {
   return html.replace(/(<input[^>]*name="csrf"[^>]*value=")[^"]*"/g, '$1"');

@@ -4,7 +4,7 @@
  */
 import { createTenant, startPoort, type Tenant, type TestPoort } from '../../support/poort.ts';
 import { exchange, oidc } from '../../support/rp.ts';
-import { attempt, codeOf, expectNoLeak, openLogin, tokenRequest, type OpenLogin } from '../../support/security.ts';
+import { codeOf, expectNoLeak, loginWithRefresh, tokenRequest, type OpenLogin } from '../../support/security.ts';
 
 let poort: TestPoort;
 let tenant: Tenant;
@@ -17,13 +17,7 @@ afterAll(async () => {
   await poort.close();
 });
 
-/** A fresh login that stops at the RP callback, asking for a refresh token too. */
-async function loggedIn(): Promise<{ login: OpenLogin; callback: URL }> {
-  const login = await openLogin(poort, tenant, { scope: 'openid email offline_access', prompt: 'consent' });
-  const { callback } = await attempt(login, tenant.email, tenant.password);
-  if (!callback) throw new Error('login did not reach the RP');
-  return { login, callback };
-}
+const loggedIn = (): Promise<{ login: OpenLogin; callback: URL }> => loginWithRefresh(poort, tenant);
 
 function codeGrantBody(login: OpenLogin, callback: URL): string {
   return new URLSearchParams({

@@ -9,7 +9,7 @@ import { ACCOUNT, isAccountPage } from '../../support/account.ts';
 import { Agent } from '../../support/browser.ts';
 import { createTenant, startPoort, type Tenant, type TestPoort } from '../../support/poort.ts';
 import { discover, exchange, oidc } from '../../support/rp.ts';
-import { attempt, codeOf, expectErrorPage, openLogin, tokenRequest, type OpenLogin } from '../../support/security.ts';
+import { codeOf, expectErrorPage, loginWithRefresh, openLogin, tokenRequest, type OpenLogin } from '../../support/security.ts';
 import { enrolSms, isCodePage, passwordStep } from '../../support/two-factor.ts';
 
 let poort: TestPoort;
@@ -23,13 +23,7 @@ afterAll(async () => {
   await poort.close();
 });
 
-/** A login that reaches the RP callback with a code, asking for a refresh token too. */
-async function loggedIn(): Promise<{ login: OpenLogin; callback: URL }> {
-  const login = await openLogin(poort, tenant, { scope: 'openid email offline_access', prompt: 'consent' });
-  const { callback } = await attempt(login, tenant.email, tenant.password);
-  if (!callback) throw new Error('login did not reach the RP');
-  return { login, callback };
-}
+const loggedIn = (): Promise<{ login: OpenLogin; callback: URL }> => loginWithRefresh(poort, tenant);
 
 /** The value of a cookie the agent holds. */
 function cookieOf(agent: Agent, name: string): string {
