@@ -65,6 +65,9 @@ export function createThrottle(db: mongo.Db, name: string, options: ThrottleOpti
       if (ipState && ipState.consumedPoints >= IP_FAILURES) return 'throttled';
       const attempt = (await attempts.consume(key)).consumedPoints;
       if (attempt <= FREE_ATTEMPTS) return 'allowed';
+      // `passed` counts within one run of failures: it is reset when that run first reaches the gate, so a success
+      // (the common case, with no failure before it) has only the attempt counter to clear.
+      if (attempt === FREE_ATTEMPTS + 1) await passed.delete(key);
       try {
         await gate.consume(key);
       } catch (error) {
@@ -87,7 +90,7 @@ export function createThrottle(db: mongo.Db, name: string, options: ThrottleOpti
       await ips.penalty(ip);
     },
     async succeeded(key) {
-      await Promise.all([attempts.delete(key), passed.delete(key)]);
+      await attempts.delete(key);
     },
     async clear(key) {
       await Promise.all([attempts.delete(key), passed.delete(key), gate.delete(key)]);
