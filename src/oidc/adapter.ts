@@ -27,10 +27,11 @@
  * - `consume` is one atomic update. oidc-provider checks `consumed` and only later calls `consume`, so two
  *   parallel redemptions of one authorization code or refresh token could both pass that check: the loser here finds
  *   it already consumed, revokes the whole grant (a replay) and gets `invalid_grant`.
+ * - oidc-provider's resume reads the interaction and deletes it afterwards: here that read is the deletion (`take`).
  * - Clients come from Poort's own `clients` collection (see client-store.ts), read-only.
  */
 import type { mongo } from 'mongoose';
-import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { BEARER_IDS, OIDC_MODELS, collectionName, storedId } from '../db/oidc-storage.ts';
 import type { ReadCache } from '../db/read-cache.ts';
 import type { ClientStore } from './client-store.ts';
@@ -117,17 +118,45 @@ function unseal(model: string, entry: StoredEntry | null, id?: string): AdapterP
  */
 const READ_ONCE_PER_REQUEST: ReadonlySet<string> = new Set(['Interaction', 'Session']);
 
+/** What `take` answers when the read is not a resume's: read the entry the ordinary way. */
+const NOT_TAKEN = Symbol('not taken');
+
 class MongoAdapter implements Adapter {
   private readonly collection: mongo.Collection<StoredEntry>;
   private readonly db: mongo.Db;
   private readonly model: string;
   private readonly cache: ReadCache | undefined;
 
+  /** This request's read cache, for the mark of `take` (any model). */
+  private readonly request: ReadCache;
+
   constructor(db: mongo.Db, model: string, cache: ReadCache) {
     this.db = db;
     this.model = model;
     this.collection = oidcCollection(db, model);
     this.cache = READ_ONCE_PER_REQUEST.has(model) ? cache : undefined;
+    this.request = cache;
+  }
+
+  private takenKey(id: string): string {
+    return `oidc:${this.model}:taken:${id}`;
+  }
+
+  /**
+   * oidc-provider's resume reads the interaction it continues and deletes it a moment later: two resumes of one
+   * interaction (a replayed resume cookie) could both read it before either deleted it, and each go on to an
+   * authorization with the same login result. Here the resume's read is the deletion — one atomic
+   * findOneAndDelete, so exactly one resume gets the interaction — and its later `destroy` has nothing left to do.
+   * (Should the resume then stop, e.g. because the browser's session changed meanwhile, the interaction is gone as
+   * it would be after any resume: the person starts the login again. Where oidc-provider keeps it instead — another
+   * account is logged in, so it asks to log out first — it saves the interaction again.)
+   */
+  private async take(id: string): Promise<StoredEntry | null | typeof NOT_TAKEN> {
+    const route = Provider.ctx?.oidc?.route;
+    if (this.model !== 'Interaction' || (route !== 'resume' && route !== 'device_resume')) return NOT_TAKEN;
+    const taken = await this.collection.findOneAndDelete({ _id: storedId(this.model, id) });
+    if (taken) this.request.keep(this.takenKey(id), true);
+    return taken;
   }
 
   private key(id: string): string {
@@ -159,13 +188,15 @@ class MongoAdapter implements Adapter {
     // A session saved again after its logout no longer belongs to the account: drop the stale field.
     const update = set.accountId ? { $set: set } : { $set: set, $unset: { accountId: '' as const } };
     this.forget(id, payload.uid);
+    this.request.forget(this.takenKey(id));
     await this.collection.updateOne({ _id: storedId(this.model, id) }, update, { upsert: true });
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     // By `_id` alone, expiry checked here: the MongoDB stand-in uses an index only when the filter has exactly the
     // index's keys, so adding the expiry condition to the filter made every lookup a collection scan.
-    const entry = await this.entry(id);
+    const taken = await this.take(id);
+    const entry = taken === NOT_TAKEN ? await this.entry(id) : taken;
     return entry && !isExpired(entry) ? unseal(this.model, entry, id) : undefined;
   }
 
@@ -182,8 +213,11 @@ class MongoAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
+    // Deleted by this request's own read already (take), and not saved again since.
+    const taken = await this.request.read(this.takenKey(id), async () => false);
     // Its uid is not known here: every entry of the model read in this request is forgotten.
     this.cache?.forgetAll(`oidc:${this.model}:`);
+    if (taken) return;
     await this.collection.deleteOne({ _id: storedId(this.model, id) });
   }
 

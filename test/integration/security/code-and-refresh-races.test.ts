@@ -1,10 +1,11 @@
 /**
  * Single-use credentials under attack: a replayed authorization code revokes what it issued, and one code or one
- * refresh token raced by 20 parallel requests is honoured at most once — never with a server error.
+ * refresh token raced by 20 parallel requests is honoured at most once — never with a server error. One step
+ * earlier, a finished login's resume raced 20 times yields one authorization.
  */
 import { createTenant, startPoort, type Tenant, type TestPoort } from '../../support/poort.ts';
 import { exchange, oidc } from '../../support/rp.ts';
-import { codeOf, expectNoLeak, loginWithRefresh, tokenRequest, type OpenLogin } from '../../support/security.ts';
+import { codeOf, expectNoLeak, loginWithRefresh, openLogin, postLogin, tokenRequest, type OpenLogin } from '../../support/security.ts';
 
 let poort: TestPoort;
 let tenant: Tenant;
@@ -98,4 +99,30 @@ test('RACE: one refresh token used by 20 parallel refresh requests leaves at mos
   const again = await tokenRequest(poort, tenant, body);
   expect(again.status).toBe(400);
   expect(again.json?.error).toBe('invalid_grant');
+});
+
+test('RACE: the resume of one finished login, sent 20 times at once, gives exactly one authorization code', async () => {
+  const login = await openLogin(poort, tenant);
+  const posted = await postLogin(login, tenant.email, tenant.password);
+  expect(posted.status).toBe(303);
+  const resume = posted.location ?? '';
+  expect(new URL(resume).pathname).toMatch(/^\/auth\/[\w-]+$/);
+  // The same browser (the same cookies) sends the resume 20 times at once.
+  const cookie = login.agent.cookieHeader();
+  const answers = await Promise.all(Array.from({ length: 20 }, async () => {
+    const response = await fetch(resume, { headers: { cookie, accept: 'text/html' }, redirect: 'manual' });
+    return { status: response.status, location: response.headers.get('location') ?? '', text: await response.text() };
+  }));
+
+  for (const answer of answers) expectNoLeak(answer.text);
+  expect(answers.filter((a) => a.status >= 500)).toEqual([]);
+  const won = answers.filter((a) => a.location.startsWith(tenant.redirectUri));
+  expect(won).toHaveLength(1);
+  const callback = new URL(won[0]?.location ?? '');
+  expect(callback.searchParams.get('code')).toEqual(expect.any(String));
+  const lost = answers.filter((a) => !a.location.startsWith(tenant.redirectUri));
+  expect(lost.map((a) => a.status)).toEqual(Array.from({ length: 19 }, () => 400));
+  // The one code works.
+  const tokens = await exchange(login.config, callback, login.request);
+  expect(tokens.claims()?.sub).toBe(tenant.accountId);
 });
