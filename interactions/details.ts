@@ -22,9 +22,13 @@ export function expectPrompt(details: InteractionDetails, name: string): void {
   if (details.prompt.name !== name) throw new HttpError(400, 'wrong_step', 'error.sessionExpired');
 }
 
-/** Finishes an interaction step: 303 back to oidc-provider, which continues the authorization request. */
-export async function finish(provider: Provider, ctx: Context, result: Parameters<Provider['interactionResult']>[2]): Promise<void> {
-  const to = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+/**
+ * Finishes an interaction step: 303 back to oidc-provider, which continues the authorization request. `keep`: the
+ * result adds to the one the interaction follows (a consent after a login keeps the login's result, so the
+ * authorization records the login's times); otherwise it replaces whatever the interaction held (its pending state).
+ */
+export async function finish(provider: Provider, ctx: Context, result: Parameters<Provider['interactionResult']>[2], keep = false): Promise<void> {
+  const to = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: keep });
   ctx.status = 303;
   ctx.redirect(to);
 }

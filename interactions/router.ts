@@ -3,6 +3,7 @@
  * GET shows the page for the current prompt; each step posts to its own route and answers 303.
  */
 import Router from '@koa/router';
+import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { csrfToken } from '../src/http/csrf.ts';
 import { noStore } from '../src/http/no-store.ts';
@@ -26,14 +27,19 @@ export type { InteractionDeps };
  * The second step due in this interaction: after the password (kept server-side), or — when the session only needs
  * its code again (inactivity, code validity, step-up, a factor to set up) — for the session's account.
  */
-async function secondStep(deps: InteractionDeps, details: InteractionDetails): Promise<Pending | undefined> {
+async function secondStep(deps: InteractionDeps, ctx: Context, details: InteractionDetails): Promise<Pending | undefined> {
   const pending = await deps.states.pending(details.uid);
   if (pending) return pending;
   const accountId = details.session?.accountId;
   const reasons = details.prompt.reasons;
   if (!accountId || reasons.length === 0 || !reasons.every((reason) => CODE_ONLY_REASONS.has(reason))) return undefined;
-  const activity = details.session?.uid ? await deps.sessionActivities.get(details.session.uid) : undefined;
-  const codeOnly: Pending = { accountId, amr: [], passwordAt: activity?.passwordAt ?? deps.now() };
+  // The session's password stands: when it was checked, from Poort's timers or the session's own login time.
+  const session = await deps.provider.Session.get(ctx);
+  const times = session.accountId === accountId
+    ? await deps.sessionActivities.current({ uid: session.uid, accountId, loginTs: session.loginTs, amr: session.amr })
+    : {};
+  const [context, account] = await Promise.all([deps.loginContext(accountId), deps.accounts.get(accountId)]);
+  const codeOnly: Pending = { accountId, amr: [], passwordAt: times.passwordAt ?? deps.now(), context, locale: account?.locale };
   await deps.states.setPending(details.uid, codeOnly);
   return codeOnly;
 }
@@ -50,10 +56,9 @@ export function createInteractionsRouter(deps: InteractionDeps): Router {
     const clientName = client.clientName ?? client.clientId;
     switch (details.prompt.name) {
       case 'login': {
-        const pending = await secondStep(deps, details);
+        const pending = await secondStep(deps, ctx, details);
         if (!pending) return showLogin(deps, ctx, details, localeFor(ctx, { uiLocales: details.params.ui_locales }), clientName);
-        const account = await deps.accounts.get(pending.accountId);
-        return showSecondStep(deps, ctx, details, pending, localeFor(ctx, { account: account?.locale, uiLocales: details.params.ui_locales }));
+        return showSecondStep(deps, ctx, details, pending, localeFor(ctx, { account: pending.locale, uiLocales: details.params.ui_locales }));
       }
       case 'consent':
         return showConsent(provider, views, ctx, details, localeFor(ctx, { uiLocales: details.params.ui_locales }), clientName, isFirstParty(client));

@@ -19,6 +19,7 @@ import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { unauthorizedClientErrors } from './oidc/grant-errors.ts';
 import { recordActivity } from './oidc/activity.ts';
+import { createInteractionStates } from './oidc/interaction-state.ts';
 import { createProvider } from './oidc/provider.ts';
 
 export function createApp(c: Container): Provider {
@@ -46,7 +47,7 @@ export function createApp(c: Container): Provider {
       provider,
       views: c.views,
       passwordLogin: c.passwordLogin,
-      states: c.interactionStates,
+      states: createInteractionStates(provider),
       accounts: c.accounts,
       organisations: c.organisations,
       secondFactors: c.secondFactors,

@@ -14,7 +14,6 @@ import { createPasswordLogin } from './accounts/password-login.ts';
 import { createPasswordResets } from './accounts/password-reset.ts';
 import { createTwoFactorReset } from './accounts/two-factor-reset.ts';
 import { createAccountFlows } from './auth/account-flow.ts';
-import { createInteractionStates } from './auth/interaction-state.ts';
 import { createPasswordHasher } from './auth/password.ts';
 import { createThrottle } from './auth/throttle.ts';
 import { createFactorRegistry } from './auth/factors/index.ts';
@@ -119,7 +118,6 @@ export async function createContainer(config: Config, options: ContainerOptions 
     accounts,
     clients: createClientStore(models.OidcClient),
     passwordLogin: createPasswordLogin({ accounts: models.Account, findByEmail: accounts.findByEmail, hasher, audit, throttle: passwordThrottle }),
-    interactionStates: createInteractionStates(models.InteractionState),
     secondFactors,
     box,
     sessionActivities,

@@ -1,6 +1,7 @@
 /** Starts Poort on a port and stops it gracefully: stop accepting, let requests finish, close the database. */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type Provider from 'oidc-provider';
 import type { Config } from '../config/schema.ts';
 import { createApp } from './app.ts';
 import { createContainer, type Container, type ContainerOptions } from './container.ts';
@@ -8,6 +9,8 @@ import { createContainer, type Container, type ContainerOptions } from './contai
 export interface RunningServer {
   server: Server;
   container: Container;
+  /** The oidc-provider instance, which is the Koa app the server runs. */
+  provider: Provider;
   /** The address actually bound, e.g. http://127.0.0.1:43117 (the issuer may differ behind a proxy). */
   address: string;
   /**
@@ -47,6 +50,7 @@ export async function startServer(config: Config, options: ContainerOptions = {}
   return {
     server,
     container,
+    provider: app,
     address: `http://127.0.0.1:${port}`,
     close() {
       closing ??= (async () => {

@@ -54,7 +54,7 @@ function accountPlace(deps: AccountDeps): EnrolmentPlace<Person> {
     isChange: async (person) => (await deps.flows.get(person.uid, person.account._id))?.enrolment?.purpose === 'change',
     async enrolled(ctx, person, enrolled) {
       // The first code proves the new factor: this session counts as having passed it just now.
-      await deps.sessionActivities.record(person.uid, { accountId: person.account._id, secondFactorAt: deps.now() });
+      await deps.sessionActivities.record(person.session, { secondFactorAt: deps.now() });
       if (enrolled.recoveryCodes.length > 0) return back(ctx, '/enrol');
       const change = await deps.flows.get(person.uid, person.account._id);
       await deps.flows.finish(person.uid, person.account._id);
@@ -78,7 +78,7 @@ export function createAccountEnrolment(deps: AccountDeps) {
     show: async (ctx: Context): Promise<void> => {
       const found = await visit(deps, ctx);
       if (found.state !== 'ok' || found.person.context.twoFactor === 'off') return back(ctx);
-      await deps.sessionActivities.touch(found.person.uid);
+      await deps.sessionActivities.touch(found.person.session);
       await enrolment.show(ctx, found.person);
     },
   };

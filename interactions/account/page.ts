@@ -31,9 +31,10 @@ export function showPage(deps: AccountDeps, codeStep: ReturnType<typeof createAc
     if (found.state === 'anonymous') return deps.views.render(ctx, 'account/no-session', found.locale);
     if (found.state === 'code') return codeStep.show(ctx, found.person);
     const { person } = found;
-    await deps.sessionActivities.touch(person.uid);
+    await deps.sessionActivities.touch(person.session);
     const flash = await deps.flows.takeFlash(person.uid, person.account._id);
     const status = await deps.secondFactors.status(person.account._id);
+    const recoveryRemaining = await deps.secondFactors.recoveryRemaining(person.account._id);
     const { twoFactor, codeValidity } = person.context;
     const method = twoFactor === 'off' ? undefined : status.method;
     deps.views.render(ctx, 'account/security', person.locale, {
@@ -45,8 +46,8 @@ export function showPage(deps: AccountDeps, codeStep: ReturnType<typeof createAc
       method,
       description: status.description,
       sendsCode: status.sendsCode,
-      recoveryRemaining: status.recoveryRemaining,
-      recoveryLow: status.recoveryRemaining <= RECOVERY_CODES_LOW,
+      recoveryRemaining,
+      recoveryLow: recoveryRemaining <= RECOVERY_CODES_LOW,
       canEnrol: twoFactor !== 'off' && (await offeredMethods(deps, person.account._id)).length > 0,
       canDisable: twoFactor === 'optional' && Boolean(method),
       validity: codeValidity,

@@ -36,7 +36,7 @@ export function submitPassword(deps: AccountDeps) {
     if (!(await passwordOk(deps, ctx, person, current, SECTION))) return back(ctx, '', SECTION);
     if (person.twoFactorOn && !(await codeOk(deps, ctx, person, code, SECTION))) return back(ctx, '', SECTION);
     const changed = await deps.passwordChange.change(accountId, password, {
-      uid: person.uid, sessionId: person.sessionId, grantIds: person.grantIds, codeChecked: person.twoFactorOn,
+      session: person.session, sessionId: person.sessionId, grantIds: person.grantIds, codeChecked: person.twoFactorOn,
     });
     if (!changed.ok) {
       await flash(deps, person, { errors: changed.problems.map((problem) => `password.${problem}`), section: SECTION });

@@ -13,6 +13,7 @@ import { localeFor } from '../../src/http/locale.ts';
 import { HttpError } from '../../src/http/problem.ts';
 import type { Locale } from '../../src/i18n/index.ts';
 import type { AccountFlash } from '../../src/auth/account-flow.ts';
+import type { SessionRef } from '../../src/auth/session-activity.ts';
 import type { Purpose } from '../../src/auth/factors/index.ts';
 import type { AccountDeps } from './deps.ts';
 
@@ -21,6 +22,8 @@ export const BASE = '/account/security';
 export interface Person {
   /** The session uid: key of Poort's session timers and of the page's state. */
   uid: string;
+  /** The browser session, for its timers (src/auth/session-activity.ts). */
+  session: SessionRef;
   /** The session id (its cookie value) and the grants it holds: what a password change keeps. */
   sessionId: string;
   grantIds: string[];
@@ -56,6 +59,7 @@ export async function visit(deps: AccountDeps, ctx: Context): Promise<Visit> {
   if (due.outcome === 'login') return anonymous;
   const person: Person = {
     uid: session.uid,
+    session: { uid: session.uid, accountId: session.accountId, loginTs: session.loginTs, amr: session.amr },
     sessionId: session.jti,
     grantIds: Object.values(session.authorizations ?? {}).map((a) => a.grantId).filter((id): id is string => typeof id === 'string'),
     account,
@@ -126,7 +130,7 @@ export async function codeOk(deps: AccountDeps, ctx: Context, person: Person, in
 
 /** After a successful change: activity, the audit event and the e-mail notice. */
 export async function recordChange(deps: AccountDeps, ctx: Context, person: Person, type: string, notice: Parameters<AccountDeps['notices']['send']>[1], data?: Record<string, string | number>, vars?: Record<string, string | number>): Promise<void> {
-  await deps.sessionActivities.touch(person.uid);
+  await deps.sessionActivities.touch(person.session);
   await deps.audit.record({ type, organisationId: person.account.organisationId, actorId: person.account._id, targetId: person.account._id, ip: ctx.ip, data });
   await deps.notices.send(person.account._id, notice, vars);
 }

@@ -19,7 +19,7 @@ export function renewRecoveryCodes(deps: AccountDeps) {
     if (!(await passwordOk(deps, ctx, person, parsed.data?.password, 'two-factor'))) return back(ctx, '', 'two-factor');
     const codes = await deps.secondFactors.regenerateRecoveryCodes(person.account._id);
     await deps.flows.keepCodes(person.uid, person.account._id, codes, STEP);
-    await deps.sessionActivities.touch(person.uid);
+    await deps.sessionActivities.touch(person.session);
     await deps.audit.record({ type: 'recovery_codes.renewed', organisationId: person.account.organisationId, actorId: person.account._id, targetId: person.account._id, ip: ctx.ip, data: { count: codes.length } });
     await deps.notices.send(person.account._id, 'recoveryCodesRenewed');
     back(ctx, `/${STEP}`);
@@ -33,7 +33,7 @@ export function showRecoveryCodes(deps: AccountDeps) {
     const { person } = found;
     const codes = await deps.flows.codes(person.uid, person.account._id, STEP);
     if (!codes) return back(ctx, '', 'two-factor');
-    await deps.sessionActivities.touch(person.uid);
+    await deps.sessionActivities.touch(person.session);
     deps.views.render(ctx, 'enrolment/recovery-codes', person.locale, { codes, action: `${BASE}/${STEP}` });
   };
 }

@@ -43,7 +43,7 @@ function accountPlace(deps: AccountDeps): CodePlace<Person> {
     auditPrefix: 'account',
     async proven(ctx, person) {
       // The code is proven now: the session's timers start again (this is also activity).
-      await deps.sessionActivities.record(person.uid, { accountId: person.account._id, secondFactorAt: deps.now() });
+      await deps.sessionActivities.record(person.session, { secondFactorAt: deps.now() });
       await deps.flows.update(person.uid, person.account._id, { codeSent: undefined });
       back(ctx);
     },

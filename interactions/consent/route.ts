@@ -29,7 +29,7 @@ async function grantMissing(provider: Provider, details: InteractionDetails): Pr
 
 export async function showConsent(provider: Provider, views: Views, ctx: Context, details: InteractionDetails, locale: Locale, clientName: string, firstParty: boolean): Promise<void> {
   if (firstParty) {
-    await finish(provider, ctx, { consent: { grantId: await grantMissing(provider, details) } });
+    await finish(provider, ctx, { consent: { grantId: await grantMissing(provider, details) } }, true);
     return;
   }
   const scopes = String(details.params.scope ?? '').split(' ').filter((s) => KNOWN_SCOPES.has(s));
@@ -41,6 +41,6 @@ export function submitConsent(provider: Provider) {
     const details = await loadInteraction(provider, ctx);
     expectPrompt(details, 'consent');
     verifyCsrf(ctx, await readForm(ctx));
-    await finish(provider, ctx, { consent: { grantId: await grantMissing(provider, details) } });
+    await finish(provider, ctx, { consent: { grantId: await grantMissing(provider, details) } }, true);
   };
 }

@@ -35,12 +35,12 @@ function loginPlace(deps: InteractionDeps): EnrolmentPlace<PendingLogin> {
     // During a login the account has no factor yet: this is always a first set-up.
     isChange: async () => false,
     async enrolled(ctx, state, enrolled) {
-      if (enrolled.recoveryCodes.length === 0) return finishLogin(deps, ctx, state.uid, state.pending, enrolled.amr);
+      if (enrolled.recoveryCodes.length === 0) return finishLogin(deps, ctx, state.pending, enrolled.amr);
       redirectBack(ctx, state.uid);
     },
     async finished(ctx, state) {
       if (!state.pending.recoveryCodes || !state.pending.verified) return redirectBack(ctx, state.uid);
-      await finishLogin(deps, ctx, state.uid, state.pending, state.pending.verified);
+      await finishLogin(deps, ctx, state.pending, state.pending.verified);
     },
   };
 }

@@ -6,6 +6,7 @@ import { readForm } from '../../src/http/body.ts';
 import { verifyCsrf } from '../../src/http/csrf.ts';
 import type { Locale } from '../../src/i18n/index.ts';
 import { secondFactorDue } from '../../src/auth/due.ts';
+import type { Pending } from '../../src/auth/interaction-state.ts';
 import { expectPrompt, loadInteraction, redirectBack, type InteractionDetails } from '../details.ts';
 import type { InteractionDeps } from '../deps.ts';
 import { finishLogin } from '../second-factor/finish.ts';
@@ -52,17 +53,18 @@ export function submitLogin(deps: LoginDeps) {
       redirectBack(ctx, details.uid);
       return;
     }
-    const pending = { accountId: result.account._id, amr: [AMR.password], passwordAt: deps.now() };
     const context = await deps.loginContext(result.account._id);
+    const pending: Pending = { accountId: result.account._id, amr: [AMR.password], passwordAt: deps.now(), context, locale: result.account.locale };
     // What the password-only login would still be asked. When nothing can meet the request (`unavailable`) the login
     // result goes on and the prompt refuses it with unmet_authentication_requirements.
     const due = context && secondFactorDue({ account: context, policy: context, asked: { action: 'login', request: details.params }, now: pending.passwordAt });
     if (due?.outcome === 'code' || due?.outcome === 'enrolment') {
-      // The password is right but the login is not done: the code (or the set-up of a factor) comes next.
-      await deps.states.setPending(details.uid, pending);
+      // The password is right but the login is not done: the code (or the set-up of a factor) comes next. The factor
+      // was read for the rule just now (this request's read cache answers): its page needs no read of its own.
+      await deps.states.setPending(details.uid, { ...pending, factor: await deps.secondFactors.status(pending.accountId) });
       redirectBack(ctx, details.uid);
       return;
     }
-    await finishLogin(deps, ctx, details.uid, pending);
+    await finishLogin(deps, ctx, pending);
   };
 }

@@ -28,7 +28,7 @@ function loginPlace(deps: InteractionDeps): CodePlace<PendingLogin> {
     },
     releaseFirstSend: (state) => deps.states.updatePending(state.uid, { codeSent: undefined }),
     auditPrefix: 'login',
-    proven: (ctx, state, result) => finishLogin(deps, ctx, state.uid, state.pending, result.amr),
+    proven: (ctx, state, result) => finishLogin(deps, ctx, state.pending, result.amr),
   };
 }
 
@@ -38,7 +38,7 @@ export function createLoginCodeStep(deps: InteractionDeps) {
 
 /** The page for a pending second step: the code (or recovery code) form, or the set-up of a first factor. */
 export async function showSecondStep(deps: InteractionDeps, ctx: Context, details: InteractionDetails, pending: Pending, locale: Locale): Promise<void> {
-  const status = await deps.secondFactors.status(pending.accountId);
+  const status = pending.factor ?? await deps.secondFactors.status(pending.accountId);
   if (!status.method || pending.enrolmentId || pending.recoveryCodes) {
     await showEnrolment(deps, ctx, details, pending, locale);
     return;

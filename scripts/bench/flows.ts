@@ -1,7 +1,7 @@
 /**
  * The flows the benchmark drives, as a relying party and a browser would: a full interactive password login
- * (authorize with PKCE → login page → password → consent granted for the first-party client → code → token
- * exchange), the same login with an authenticator-app code after the password, a refresh-token grant and a
+ * (authorize with PKCE → login page → password → back through /auth, the first-party client's consent settled with
+ * the login → code → token exchange), the same login with an authenticator-app code after the password, a refresh-token grant and a
  * client-credentials grant. Token requests go over one keep-alive agent.
  */
 import { createHash, randomBytes } from 'node:crypto';

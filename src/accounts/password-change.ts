@@ -5,7 +5,7 @@
  */
 import type { AccountModel } from '../db/models/account.ts';
 import { passwordProblems, type PasswordHasher, type PasswordProblem } from '../auth/password.ts';
-import type { SessionActivities } from '../auth/session-activity.ts';
+import type { SessionActivities, SessionRef } from '../auth/session-activity.ts';
 import { bothEnded, type EndedSessions, type KeepSessions } from './ended-sessions.ts';
 
 export interface PasswordChangeDeps {
@@ -18,8 +18,8 @@ export interface PasswordChangeDeps {
 }
 
 export interface CurrentSession extends KeepSessions {
-  /** The session uid (the key of Poort's session timers). */
-  uid: string;
+  /** The browser session (Poort's session timers are keyed by its uid). */
+  session: SessionRef;
   /** A code was checked with this change: the session's second factor is fresh. */
   codeChecked: boolean;
 }
@@ -46,12 +46,11 @@ export function createPasswordChange(deps: PasswordChangeDeps) {
       await deps.accounts.updateOne({ _id: accountId }, { $set: { passwordHash, passwordChangedAt: deps.now() } });
       const ended = bothEnded(before, await deps.endSessions(accountId, current));
       // Timers of the ended sessions go; the current session keeps its own (a fresh code when one was checked).
-      const timers = await deps.sessionActivities.get(current.uid);
+      const timers = await deps.sessionActivities.current(current.session);
       await deps.sessionActivities.forgetAccount(accountId);
-      await deps.sessionActivities.record(current.uid, {
-        accountId,
-        passwordAt: timers?.passwordAt,
-        secondFactorAt: current.codeChecked ? deps.now() : timers?.secondFactorAt,
+      await deps.sessionActivities.record(current.session, {
+        passwordAt: timers.passwordAt,
+        secondFactorAt: current.codeChecked ? deps.now() : timers.secondFactorAt,
       });
       return { ok: true, ended };
     },

@@ -83,7 +83,7 @@ export interface SessionFacts {
   /** When the password, and the second factor, were last checked in this session. */
   passwordAt?: Date | undefined;
   secondFactorAt?: Date | undefined;
-  /** The last activity; absent when Poort keeps no timers for the session (then it has not been idle). */
+  /** The last activity; absent when Poort has recorded none for the session (then its login time stands for it). */
   lastActiveAt?: Date | undefined;
   /** Seconds after the password check at which a full login is due (SESSION_MAX_AGE). */
   maxAge: number;
@@ -209,6 +209,8 @@ function judge(f: {
   const loginHadCode = hasSecondFactor(session.amr);
   const passwordAt = session.passwordAt ?? session.loginAt;
   const codeAt = session.secondFactorAt ?? (loginHadCode ? session.loginAt : undefined);
+  // No activity recorded yet (src/auth/session-activity.ts): the session has been idle since its login.
+  const lastActiveAt = session.lastActiveAt ?? session.loginAt;
   // A password-only login after the last code: that code no longer vouches for the person now logged in.
   const passwordSinceCode = !loginHadCode && codeAt !== undefined && passwordAt !== undefined && codeAt < passwordAt;
   // Tokens carry the session's amr, so an authorization needs a login that carried the code; the account page also
@@ -221,7 +223,7 @@ function judge(f: {
   if (timers && age(passwordAt) > session.maxAge) found.push(['session_too_old', 'login']);
   if (on && !proven) found.push(['second_factor_missing', 'code']);
   if (on && proven && timers && age(codeAt) > policy.codeValidity) found.push(['code_expired', 'code']);
-  if (on && timers && session.lastActiveAt && age(session.lastActiveAt) > policy.inactivityTimeout) found.push(['inactive', 'code']);
+  if (on && timers && lastActiveAt && age(lastActiveAt) > policy.inactivityTimeout) found.push(['inactive', 'code']);
   if (!f.forPage && policy.twoFactor === 'required' && !account.hasSecondFactor) found.push(['enrolment_required', 'enrolment']);
   if (f.request && asksForMultiFactor(f.request) && acrFor(session.amr) !== ACR.multiFactor) {
     found.push(['mfa_requested', policy.twoFactor === 'off' ? 'unavailable' : account.hasSecondFactor ? 'code' : 'enrolment']);

@@ -1,54 +1,55 @@
 /**
- * Server-side state of a browser interaction (with an expiry): the post/redirect/get message and the pending second
- * step. Keyed like the interaction itself, by the hash of its uid (storedId), so no stored key is a cookie value.
+ * Poort's state of one browser interaction (a login in progress): the post/redirect/get message, and the login
+ * waiting for its second step. The interface only: src/oidc/interaction-state.ts keeps it inside oidc-provider's own
+ * Interaction entry, so it lives and dies with the interaction and costs no reads of its own.
  */
-import type { InteractionState, InteractionStateModel, Pending } from '../db/models/interaction-state.ts';
-import { storedId } from '../db/oidc-storage.ts';
+import type { Locale } from '../i18n/locales.ts';
+import type { LoginContext } from './due.ts';
+import type { FactorStatus } from './second-factors.ts';
 
-export type { Pending };
-
-export type Flash = NonNullable<InteractionState['flash']>;
-
-export interface InteractionStates {
-  setFlash(uid: string, flash: Flash, ttlSeconds?: number): Promise<void>;
-  /** Returns the message once and clears it (one atomic operation). */
-  takeFlash(uid: string): Promise<Flash | undefined>;
-  /** The account whose second factor is due in this interaction, if any. */
-  pending(uid: string): Promise<Pending | undefined>;
-  setPending(uid: string, pending: Pending, ttlSeconds?: number): Promise<void>;
-  updatePending(uid: string, changes: Partial<Omit<Pending, 'accountId'>>): Promise<void>;
-  /** Ends the pending state (after the login finished). */
-  clearPending(uid: string): Promise<void>;
+/** The password was right (or the session's password stands) and a second step is due: who, and what is done. */
+export interface Pending {
+  accountId: string;
+  /** Methods already passed in this interaction (`pwd`, or empty for a code-only prompt). */
+  amr: string[];
+  /** When the password was checked (now, or earlier in the session for a code-only prompt). */
+  passwordAt: Date;
+  /**
+   * What the login policy knew of the account when this login began (src/auth/login-context.ts): the login result
+   * carries it, so the authorization that follows judges the result by the facts the steps were decided on.
+   */
+  context?: LoginContext | undefined;
+  /**
+   * The account's factor as the code page shows it, read with the password. Only a display: every code is checked
+   * against the factor as it is then, and a message (a refused code) drops it, so the next page reads it afresh.
+   */
+  factor?: FactorStatus | undefined;
+  /** The account's language, for the pages of the second step. */
+  locale?: Locale | undefined;
+  /** The code was sent for this interaction (for a factor that sends one). */
+  codeSent?: boolean;
+  /** A second factor being set up during this login. */
+  enrolmentId?: string;
+  /** New recovery codes, sealed, shown until the person confirms they stored them. */
+  recoveryCodes?: string;
+  /** The factor verified (amr value) while recovery codes are being shown. */
+  verified?: string;
 }
 
-export function createInteractionStates(model: InteractionStateModel): InteractionStates {
-  const key = (uid: string): string => storedId('Interaction', uid);
-  return {
-    async setFlash(uid, flash, ttlSeconds = 3600) {
-      await model.updateOne({ _id: key(uid) }, { $set: { flash, expiresAt: new Date(Date.now() + ttlSeconds * 1000) } }, { upsert: true });
-    },
-    async takeFlash(uid) {
-      const before = await model.findOneAndUpdate(
-        { _id: key(uid), expiresAt: { $gt: new Date() }, flash: { $exists: true } },
-        { $unset: { flash: 1 } },
-      ).lean<InteractionState>().exec();
-      return before?.flash ?? undefined;
-    },
-    async pending(uid) {
-      const state = await model.findOne({ _id: key(uid), expiresAt: { $gt: new Date() } }, { pending: 1 }).lean<InteractionState>().exec();
-      return state?.pending?.accountId ? state.pending : undefined;
-    },
-    async setPending(uid, pending, ttlSeconds = 3600) {
-      await model.updateOne({ _id: key(uid) }, { $set: { pending, expiresAt: new Date(Date.now() + ttlSeconds * 1000) } }, { upsert: true });
-    },
-    async updatePending(uid, changes) {
-      const set = Object.fromEntries(Object.entries(changes).map(([key, value]) => [`pending.${key}`, value]));
-      const unset = Object.fromEntries(Object.entries(changes).filter(([, value]) => value === undefined).map(([key]) => [`pending.${key}`, 1]));
-      for (const key of Object.keys(unset)) delete set[key];
-      await model.updateOne({ _id: key(uid), 'pending.accountId': { $exists: true } }, { ...(Object.keys(set).length ? { $set: set } : {}), ...(Object.keys(unset).length ? { $unset: unset } : {}) });
-    },
-    async clearPending(uid) {
-      await model.updateOne({ _id: key(uid) }, { $unset: { pending: 1 } });
-    },
-  };
+/** The message a page shows once after a redirect, and the e-mail address to fill in again. */
+export interface Flash {
+  error?: string;
+  email?: string;
+  info?: string;
+}
+
+export interface InteractionStates {
+  /** Keeps the message for the next page (and drops the pending login's `factor`, which that page then reads). */
+  setFlash(uid: string, flash: Flash): Promise<void>;
+  /** Returns the message once and clears it. */
+  takeFlash(uid: string): Promise<Flash | undefined>;
+  /** The account whose second step is due in this interaction, if any. */
+  pending(uid: string): Promise<Pending | undefined>;
+  setPending(uid: string, pending: Pending): Promise<void>;
+  updatePending(uid: string, changes: Partial<Omit<Pending, 'accountId'>>): Promise<void>;
 }

@@ -34,7 +34,6 @@ export interface FactorStatus {
   /** Its code is sent (the code page offers "send a new code"). */
   sendsCode: boolean;
   codeValidity?: number;
-  recoveryRemaining: number;
 }
 
 export type StartOutcome = { ok: true; enrolmentId: string } | { ok: false; error: MessageKey };
@@ -82,8 +81,12 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
         description: factor && method ? method.describe(factor) : undefined,
         sendsCode: Boolean(method?.challenge),
         codeValidity: factor?.codeValidity,
-        recoveryRemaining: factor ? await recovery.remaining(accountId) : 0,
       };
+    },
+
+    /** How many unused recovery codes the account has (none without a factor: they stand in for it). */
+    async recoveryRemaining(accountId: string): Promise<number> {
+      return (await load(accountId)) ? recovery.remaining(accountId) : 0;
     },
 
     /** A method's name in the catalogue (for notices and lists), by id. */

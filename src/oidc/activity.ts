@@ -6,12 +6,18 @@
 import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { LoginContext } from '../auth/due.ts';
 import type { SessionActivities } from '../auth/session-activity.ts';
 
-/** What a login result tells about the checks it carried (epoch seconds). */
+/** What a login result tells about the checks it carried (epoch seconds), under its `poort` key. */
 export interface LoginTimes {
   passwordAt?: number;
   secondFactorAt?: number;
+}
+
+/** The `poort` part of a login result: its times, and the facts its steps were decided on (src/oidc/policy.ts). */
+export interface LoginResultFacts extends LoginTimes {
+  context?: LoginContext;
 }
 
 const toDate = (seconds: number | undefined): Date | undefined => (seconds ? new Date(seconds * 1000) : undefined);
@@ -24,11 +30,14 @@ export function recordActivity(provider: Provider, activities: SessionActivities
     if (!accepted.has(ctx)) return;
     const { session, result } = (ctx as unknown as KoaContextWithOIDC).oidc;
     if (!session?.uid || !session.accountId) return;
+    const ref = { uid: session.uid, accountId: session.accountId, loginTs: session.loginTs, amr: session.amr };
     if (result?.login) {
+      // A login on a new browser session: its login time and amr are its timers (src/auth/session-activity.ts).
+      if ((session as { new?: boolean }).new) return;
       const times = (result.poort ?? {}) as LoginTimes;
-      await activities.record(session.uid, { accountId: session.accountId, passwordAt: toDate(times.passwordAt), secondFactorAt: toDate(times.secondFactorAt) });
+      await activities.record(ref, { passwordAt: toDate(times.passwordAt), secondFactorAt: toDate(times.secondFactorAt) });
     } else {
-      await activities.touch(session.uid);
+      await activities.touch(ref);
     }
   };
 }

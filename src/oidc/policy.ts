@@ -8,6 +8,7 @@
  */
 import { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { secondFactorDue, sessionFacts, type AccountFacts, type Due, type LoginContext, type PolicyFacts, type Reason } from '../auth/due.ts';
+import type { LoginResultFacts } from './activity.ts';
 import { clientOrganisation } from './find-account.ts';
 
 export { asksForMultiFactor, CODE_ONLY_REASONS, requestedAcrs } from '../auth/due.ts';
@@ -37,8 +38,13 @@ export function createInteractionPolicy(deps: PolicyDeps): interactionPolicy.Pro
     if (!found) {
       const session = ctx.oidc.session;
       found = (async () => {
-        const login = session?.accountId ? await deps.loginContext(session.accountId) : undefined;
-        const activity = session?.uid ? await deps.activity(session.uid) : undefined;
+        const fresh = justLoggedIn(ctx);
+        // Right after a login result: the facts its steps were decided on, which it carries (interactions/
+        // second-factor/finish.ts), and no timers (the rule does not judge them then; the result's are recorded
+        // once the authorization is accepted). Otherwise what the account and session are now.
+        const carried = fresh ? (ctx.oidc.result?.poort as LoginResultFacts | undefined)?.context : undefined;
+        const login = carried ?? (session?.accountId ? await deps.loginContext(session.accountId) : undefined);
+        const activity = !fresh && session?.uid ? await deps.activity(session.uid) : undefined;
         const facts = login ?? GONE;
         const due = secondFactorDue({
           account: facts,

@@ -12,12 +12,12 @@ afterAll(async () => {
   await connection.close();
 });
 
-test('expired protocol state, interaction state and codes are deleted; live and never-expiring entries stay', async () => {
+test('expired protocol state (interactions with their state), codes and links are deleted; live and never-expiring entries stay', async () => {
   const db = connection.db;
   if (!db) throw new Error('no database');
   const past = new Date(Date.now() - 1000);
   const future = new Date(Date.now() + 3_600_000);
-  for (const name of ['oidc_session', 'oidc_authorization_code', 'interaction_states', 'sms_codes', 'password_resets']) {
+  for (const name of ['oidc_session', 'oidc_authorization_code', 'oidc_interaction', 'sms_codes', 'password_resets']) {
     await db.collection<{ _id: string; expiresAt?: Date }>(name).insertMany([
       { _id: 'expired', expiresAt: past },
       { _id: 'live', expiresAt: future },
@@ -28,7 +28,7 @@ test('expired protocol state, interaction state and codes are deleted; live and 
   const removed = await purgeExpired(db);
 
   expect(removed).toBe(5);
-  for (const name of ['oidc_session', 'oidc_authorization_code', 'interaction_states', 'sms_codes', 'password_resets']) {
+  for (const name of ['oidc_session', 'oidc_authorization_code', 'oidc_interaction', 'sms_codes', 'password_resets']) {
     expect(await db.collection<{ _id: string }>(name).find().map((d) => d._id).toArray()).toEqual(['live']);
   }
   expect(await db.collection('oidc_grant').countDocuments()).toBe(1);

@@ -4,7 +4,6 @@ import { accountModel } from './account.ts';
 import { accountFlowModel } from './account-flow.ts';
 import { auditEventModel } from './audit-event.ts';
 import { oidcClientModel } from './client.ts';
-import { interactionStateModel } from './interaction-state.ts';
 import { organisationModel } from './organisation.ts';
 import { passwordResetModel } from './password-reset.ts';
 import { enrolmentModel } from './enrolment.ts';
@@ -19,7 +18,6 @@ export function bindModels(db: Connection) {
     Account: accountModel(db),
     OidcClient: oidcClientModel(db),
     AuditEvent: auditEventModel(db),
-    InteractionState: interactionStateModel(db),
     SecondFactor: secondFactorModel(db),
     RecoveryCode: recoveryCodeModel(db),
     SmsCode: smsCodeModel(db),

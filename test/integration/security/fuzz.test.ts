@@ -21,6 +21,7 @@ import fc from 'fast-check';
 import { AMR } from '../../../config/oidc.ts';
 import { createApp } from '../../../src/app.ts';
 import { FORM_LIMIT_BYTES } from '../../../src/http/body.ts';
+import { createInteractionStates } from '../../../src/oidc/interaction-state.ts';
 import { ACCOUNT, isAccountPage } from '../../support/account.ts';
 import { Agent, inputValue } from '../../support/browser.ts';
 import { changes, closeConnections, describeRequest, onlySessionExpiryMoved, percentEncode, send, snapshot, utf8Header, type RawRequest, type RawResponse, type Snapshot } from '../../support/fuzz.ts';
@@ -490,7 +491,7 @@ async function interactionContext(tenant: Tenant, pending: boolean): Promise<Con
   const login = await openLogin(poort, tenant);
   if (pending) {
     // What a right password leaves behind (as POST /login does), without spending a password attempt on it.
-    await poort.container.interactionStates.setPending(login.uid, { accountId: tenant.accountId, amr: [AMR.password], passwordAt: new Date() });
+    await createInteractionStates(poort.provider).setPending(login.uid, { accountId: tenant.accountId, amr: [AMR.password], passwordAt: new Date() });
   }
   const page = await login.agent.request(login.base);
   if (page.status !== 200) throw new Error(`interaction page answered ${page.status}`);
