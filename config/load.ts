@@ -85,6 +85,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     databaseTimeout: raw.DATABASE_TIMEOUT,
     shutdownGrace: raw.SHUTDOWN_GRACE,
     sessionMaxAge: raw.SESSION_MAX_AGE,
+    invitationTtl: raw.INVITATION_TTL,
     stepUpMaxAge: raw.STEP_UP_MAX_AGE,
     logLevel: raw.LOG_LEVEL,
     devOutbox: !production && !raw.SMTP_URL,

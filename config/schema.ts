@@ -55,6 +55,8 @@ export const envSchema = z.object({
   DATABASE_TIMEOUT: duration.default(5).describe('Longest wait for any one database operation before the request answers 503 (5s)'),
   SHUTDOWN_GRACE: duration.default(10).describe('On SIGTERM: how long requests under way may take to finish before connections are closed (10s)'),
   SESSION_MAX_AGE: duration.default(43200).describe('Absolute session age after which a full login is asked (12h)'),
+  INVITATION_TTL: duration.default(259200).pipe(z.number().max(30 * 86400, 'must be at most 30 days'))
+    .describe('How long the link of a welcome e-mail (first password) stays valid (72h, at most 30d)'),
   STEP_UP_MAX_AGE: duration.default(600).describe('How recent a second factor must be for sensitive admin actions (10m)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
     .describe('pino log level'),
@@ -84,6 +86,8 @@ export interface Config {
   shutdownGrace: number;
   /** Seconds. */
   sessionMaxAge: number;
+  /** Seconds a welcome e-mail's link stays valid. */
+  invitationTtl: number;
   /** Seconds. */
   stepUpMaxAge: number;
   logLevel: RawEnv['LOG_LEVEL'];

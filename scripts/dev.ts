@@ -4,7 +4,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../config/load.ts';
-import { DEV_MONGODB_URI_FILE } from '../src/cli/paths.ts';
+import { DEV_MONGODB_URI_FILE, DEV_OUTBOX_FILE } from '../src/cli/paths.ts';
 import { startMongoStandin, type MongoStandin } from '../src/dev/mongo-standin.ts';
 import { DEMO, seedDemo } from '../src/dev/seed.ts';
 import { createLogger } from '../src/log.ts';
@@ -40,13 +40,13 @@ if (!mongodbUri) {
 const logger = createLogger(config.logLevel);
 let running;
 try {
-  running = await startServer({ ...config, mongodbUri }, { logger, purge: true });
+  running = await startServer({ ...config, mongodbUri }, { logger, purge: true, outboxFile: DEV_OUTBOX_FILE });
 } catch (error) {
   process.stderr.write(`Poort could not start: ${(error as Error).message}\n`);
   await standin?.stop();
   process.exit(1);
 }
-await seedDemo(running.container);
+const seeded = await seedDemo(running.container);
 
 const { issuer } = config;
 process.stdout.write(`
@@ -56,6 +56,8 @@ process.stdout.write(`
   log in        ${issuer}/dev/demo-rp/start   (demo relying party: authorize → login → callback shows the claims)
   demo account  ${DEMO.email} / ${DEMO.password}
   outbox        ${issuer}/dev/outbox   (mails and SMS codes)
+  invite        npm run --silent cli -- account create --org ${seeded.organisationId} --email you@example.org --role client --name "Your Name" --print-link
+                (the welcome e-mail lands in the outbox; its link sets a password and opens the demo relying party)
   account page  ${issuer}/account/security   (two-step login settings, after logging in)
   database      ${standin ? 'MongoDB stand-in (H2), data in ./.data/' : 'MONGODB_URI'}
   CLI           npm run --silent cli -- org create --name "My organisation"

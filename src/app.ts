@@ -6,6 +6,7 @@ import type Provider from 'oidc-provider';
 import { createAccountRouter } from '../interactions/account/router.ts';
 import { createInteractionsRouter } from '../interactions/router.ts';
 import { createResetPasswordRouter } from '../interactions/reset-password/router.ts';
+import { createWelcomeRouter } from '../interactions/welcome/router.ts';
 import { createProviderPages } from '../interactions/logout/pages.ts';
 import { ASSETS_DIR, VIEWS_DIR, type Container } from './container.ts';
 import { createDemoRpRouter } from './dev/demo-rp.ts';
@@ -63,6 +64,11 @@ export function createApp(c: Container): Provider {
       provider, views: c.views, passwordLogin: c.passwordLogin, accounts: c.accounts, organisations: c.organisations, secondFactors: c.secondFactors,
       loginContext: c.loginContext, sessionActivities: c.sessionActivities, notices: c.notices, audit: c.audit,
       now: c.now, flows: c.accountFlows, passwordChange: c.passwordChange, sessionMaxAge: c.config.sessionMaxAge,
+      platformOf: (id) => c.clients.platformOf(id), issuer: c.config.issuer,
+    }),
+    createWelcomeRouter({
+      provider, views: c.views, invitations: c.invitations, passwordResets: c.passwordResets, platformOf: (id) => c.clients.platformOf(id),
+      issuer: c.config.issuer, sessionMaxAge: c.config.sessionMaxAge, now: c.now,
     }),
     createResetPasswordRouter({
       views: c.views, passwordResets: c.passwordResets, secondFactors: c.secondFactors, audit: c.audit, notices: c.notices,

@@ -5,8 +5,11 @@
 import { fileURLToPath } from 'node:url';
 import type { Connection, mongo } from 'mongoose';
 import type { Config } from '../config/schema.ts';
+import { createAccountAdmin } from './accounts/account-admin.ts';
 import { createAccounts } from './accounts/accounts.ts';
+import { createInvitations } from './accounts/invitations.ts';
 import { createPasswordChange } from './accounts/password-change.ts';
+import { createPasswordCheck } from './accounts/password-check.ts';
 import { createAudit } from './accounts/audit.ts';
 import { createNotices } from './accounts/notices.ts';
 import { createOrganisations } from './accounts/organisations.ts';
@@ -46,6 +49,8 @@ export interface ContainerOptions {
   now?: () => Date;
   /** Run the periodic purge job (the server does; one-shot commands do not). */
   purge?: boolean;
+  /** Keep the development outbox in this file, shared with the CLI's processes (`npm run dev`). */
+  outboxFile?: string;
 }
 
 export async function createContainer(config: Config, options: ContainerOptions = {}) {
@@ -62,9 +67,11 @@ export async function createContainer(config: Config, options: ContainerOptions 
   // One per Poort: each request gets its own entries (src/db/read-cache.ts; app.ts runs every request in it).
   const readCache = createReadCache();
   const hasher = await createPasswordHasher();
-  const accounts = createAccounts({ accounts: models.Account, organisations: models.Organisation, hasher, audit, cache: readCache });
+  const clients = createClientStore(models.OidcClient);
+  const passwordCheck = createPasswordCheck({ organisations: models.Organisation, platformName: async (id) => (await clients.platformOf(id))?.name });
+  const accounts = createAccounts({ accounts: models.Account, organisations: models.Organisation, hasher, audit, cache: readCache, passwordCheck });
   const organisations = createOrganisations(models.Organisation, audit, readCache);
-  const outbox: Outbox | undefined = config.devOutbox ? createOutbox() : undefined;
+  const outbox: Outbox | undefined = config.devOutbox ? createOutbox(50, options.outboxFile) : undefined;
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outbox, logger });
   const passwordThrottle = createThrottle(db, 'password');
   await passwordThrottle.createIndexes();
@@ -94,11 +101,16 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const sessionActivities = createSessionActivities(models.SessionActivity, now, config.sessionMaxAge);
   const loginContext = createLoginContexts({ accounts, organisations, factors: secondFactors });
   const passwordResets = createPasswordResets({
-    resets: models.PasswordReset, accounts: models.Account, db, loginContext, hasher, passwordThrottle,
+    resets: models.PasswordReset, accounts: models.Account, db, loginContext, hasher, passwordThrottle, passwordCheck,
     endSessions: (accountId) => endSessionsOf(db, accountId), sessionActivities, audit, notices, mailer, renderer,
     issuer: config.issuer, now, logger,
   });
   await passwordResets.createIndexes();
+  const invitations = createInvitations({
+    accounts: models.Account, organisations: models.Organisation, links: models.PasswordReset, db, hasher, passwordCheck, audit, mailer, renderer,
+    issuer: config.issuer, ttlSeconds: config.invitationTtl, now, logger,
+  });
+  await invitations.createIndexes();
   return {
     config,
     logger,
@@ -116,11 +128,18 @@ export async function createContainer(config: Config, options: ContainerOptions 
     readCache,
     organisations,
     accounts,
-    clients: createClientStore(models.OidcClient),
+    clients,
+    passwordCheck,
     passwordLogin: createPasswordLogin({ accounts: models.Account, findByEmail: accounts.findByEmail, hasher, audit, throttle: passwordThrottle }),
     secondFactors,
     box,
     sessionActivities,
+    /** Invitations: the welcome e-mail and its link (CLI now, the admin API later). */
+    invitations,
+    /** Account status (disable, enable) and the professional ↔ client links (CLI now, the admin API later). */
+    accountAdmin: createAccountAdmin({
+      accounts: models.Account, endSessions: (accountId: string) => endSessionsOf(db, accountId), sessionActivities, audit, cache: readCache,
+    }),
     /** The second-factor reset by an operator or a manager (CLI, admin API). */
     resetTwoFactor: createTwoFactorReset({
       accounts: models.Account, secondFactors, endSessions: (accountId) => endSessionsOf(db, accountId), sessionActivities, audit, notices,
@@ -128,7 +147,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     /** The account security page: its per-session state, and the password change. */
     accountFlows: createAccountFlows(models.AccountFlow, box, now),
     passwordChange: createPasswordChange({
-      accounts: models.Account, hasher, endSessions: (accountId, keep) => endSessionsOf(db, accountId, keep), sessionActivities, now,
+      accounts: models.Account, hasher, passwordCheck, endSessions: (accountId, keep) => endSessionsOf(db, accountId, keep), sessionActivities, now,
     }),
     loginContext,
     /** Forgot password: the e-mailed link, its code step and the new password. */
@@ -137,6 +156,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       stopPurge();
       // Requests answered already may still be sending their mail.
       await passwordResets.settle();
+      await invitations.settle();
       await mailer.close();
       await connection.close();
     },

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type Provider from 'oidc-provider';
 import type { Config } from '../config/schema.ts';
 import { createApp } from './app.ts';
+import { preparePasswordStrength } from './auth/password-strength.ts';
 import { createContainer, type Container, type ContainerOptions } from './container.ts';
 
 export interface RunningServer {
@@ -33,6 +34,9 @@ export async function startServer(config: Config, options: ContainerOptions = {}
     server.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
+  // The password-strength dictionaries load in the background once Poort listens, a step per turn of the event loop,
+  // so the first page that sets a password does not wait for them (a failure shows where a password is checked).
+  preparePasswordStrength().catch(() => undefined);
 
   // Responses not yet sent: when the drain begins, they learn to close their connection afterwards.
   const pending = new Set<ServerResponse>();

@@ -10,4 +10,7 @@ export interface AccountDeps extends Pick<InteractionDeps,
   passwordChange: PasswordChange;
   /** Seconds after the password check at which a full login is due (the page then asks to log in again). */
   sessionMaxAge: number;
+  /** The organisation's platform (its first-party client), for "Back to …". */
+  platformOf(organisationId: string): Promise<{ name?: string | undefined; initiateLoginUri?: string | undefined } | undefined>;
+  issuer: string;
 }

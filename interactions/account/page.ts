@@ -4,6 +4,7 @@
  * and the forms the organisation's policy allows (`off`: no second-factor section; `required`: no "switch off").
  */
 import type { Context } from 'koa';
+import { shownRefusal } from '../password-refusal.ts';
 import { RECOVERY_CODES_LOW } from '../../src/auth/factors/recovery-code.ts';
 import { PASSWORD_MIN_LENGTH } from '../../src/auth/password.ts';
 import { translator } from '../../src/i18n/index.ts';
@@ -25,6 +26,19 @@ export function methodName(deps: Pick<AccountDeps, 'secondFactors'>, person: Per
   return key ? translator(person.account.locale ?? 'en')(key) : '';
 }
 
+/**
+ * Where the page leads: back to the organisation's platform (its initiate_login_uri, which starts a login the
+ * session answers at once; no link when the platform has none) and out (RP-initiated logout of Poort's session).
+ */
+async function wayOut(deps: AccountDeps, organisationId: string): Promise<{ backUrl?: string; backName?: string; logoutUrl: string }> {
+  const platform = await deps.platformOf(organisationId);
+  const logoutUrl = '/session/end';
+  if (!platform?.initiateLoginUri) return { logoutUrl };
+  const back = new URL(platform.initiateLoginUri);
+  back.searchParams.set('iss', deps.issuer);
+  return { backUrl: back.toString(), backName: platform.name ?? '', logoutUrl };
+}
+
 export function showPage(deps: AccountDeps, codeStep: ReturnType<typeof createAccountCodeStep>) {
   return async (ctx: Context): Promise<void> => {
     const found = await visit(deps, ctx);
@@ -32,13 +46,16 @@ export function showPage(deps: AccountDeps, codeStep: ReturnType<typeof createAc
     if (found.state === 'code') return codeStep.show(ctx, found.person);
     const { person } = found;
     await deps.sessionActivities.touch(person.session);
-    const flash = await deps.flows.takeFlash(person.uid, person.account._id);
+    const taken = await deps.flows.takeFlash(person.uid, person.account._id);
+    // A refused new password's advice, in the page's language (interactions/password-refusal.ts).
+    const flash = taken && { ...taken, ...shownRefusal(taken.errors ?? [], person.locale) };
     const status = await deps.secondFactors.status(person.account._id);
     const recoveryRemaining = await deps.secondFactors.recoveryRemaining(person.account._id);
     const { twoFactor, codeValidity } = person.context;
     const method = twoFactor === 'off' ? undefined : status.method;
     deps.views.render(ctx, 'account/security', person.locale, {
       base: BASE,
+      ...(await wayOut(deps, person.account.organisationId)),
       email: person.account.email,
       flash,
       passwordMin: PASSWORD_MIN_LENGTH,

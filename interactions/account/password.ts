@@ -5,6 +5,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { AccountDeps } from './deps.ts';
+import { refusalMessages } from '../password-refusal.ts';
 import { back, begin, codeOk, flash, passwordOk, recordChange } from './person.ts';
 
 const SECTION = 'password';
@@ -27,7 +28,7 @@ export function submitPassword(deps: AccountDeps) {
     }
     const { current, code, password, confirm } = parsed.data;
     // The new password is checked first: a rejected one must not cost the person a code.
-    const problems = (await deps.passwordChange.problemsOf(accountId, password)).map((problem) => `password.${problem}`);
+    const problems = refusalMessages(await deps.passwordChange.check(accountId, password));
     if (password !== confirm) problems.push('account.password.mismatch');
     if (problems.length > 0) {
       await flash(deps, person, { errors: problems, section: SECTION });
@@ -39,7 +40,7 @@ export function submitPassword(deps: AccountDeps) {
       session: person.session, sessionId: person.sessionId, grantIds: person.grantIds, codeChecked: person.twoFactorOn,
     });
     if (!changed.ok) {
-      await flash(deps, person, { errors: changed.problems.map((problem) => `password.${problem}`), section: SECTION });
+      await flash(deps, person, { errors: refusalMessages(changed), section: SECTION });
       return back(ctx, '', SECTION);
     }
     await recordChange(deps, ctx, person, 'password.changed', 'passwordChanged', {

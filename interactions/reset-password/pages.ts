@@ -6,6 +6,7 @@
 import type { Context } from 'koa';
 import { RESET_PATH } from '../../src/accounts/password-reset.ts';
 import { PASSWORD_MIN_LENGTH } from '../../src/auth/password.ts';
+import { shownRefusal } from '../password-refusal.ts';
 import type { createResetCodeStep } from './code.ts';
 import { linkLocale, showInvalid, tokenOf, type ResetDeps } from './deps.ts';
 
@@ -21,7 +22,7 @@ export function showReset(deps: ResetDeps, codeStep: ReturnType<typeof createRes
     deps.views.render(ctx, 'reset-password/password', locale, {
       action,
       email: link.email,
-      errors: flash?.errors ?? [],
+      ...shownRefusal(flash?.errors ?? [], locale),
       passwordMin: PASSWORD_MIN_LENGTH,
     });
   };

@@ -4,10 +4,10 @@
  */
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { passwordProblems } from '../../src/auth/password.ts';
 import { readForm } from '../../src/http/body.ts';
 import { verifyCsrf } from '../../src/http/csrf.ts';
 import { RESET_PATH } from '../../src/accounts/password-reset.ts';
+import { refusalMessages } from '../password-refusal.ts';
 import { back, tokenOf, type ResetDeps } from './deps.ts';
 
 const passwordForm = z.object({ password: z.string().min(1).max(4096), confirm: z.string().max(4096).default('') });
@@ -29,7 +29,7 @@ export function submitPassword(deps: ResetDeps) {
       return back(ctx, token);
     }
     const { password, confirm } = parsed.data;
-    const problems = passwordProblems(password, link.email).map((problem) => `password.${problem}`);
+    const problems = refusalMessages(await deps.passwordResets.check(link, password));
     if (password !== confirm) problems.push('account.password.mismatch');
     if (problems.length > 0) {
       await deps.passwordResets.setFlash(link.id, { errors: problems });
@@ -37,7 +37,7 @@ export function submitPassword(deps: ResetDeps) {
     }
     const result = await deps.passwordResets.complete(token, password, ctx.ip);
     if (!result.ok) {
-      if (result.reason === 'rejected') await deps.passwordResets.setFlash(link.id, { errors: result.problems.map((problem) => `password.${problem}`) });
+      if (result.reason === 'rejected') await deps.passwordResets.setFlash(link.id, { errors: refusalMessages(result) });
       if (result.reason === 'code_required') await deps.passwordResets.setFlash(link.id, { errors: ['account.codeFirst'] });
       return back(ctx, token);
     }

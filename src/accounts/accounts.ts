@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { Account, AccountModel } from '../db/models/account.ts';
 import type { OrganisationModel } from '../db/models/organisation.ts';
 import type { PasswordHasher } from '../auth/password.ts';
-import { PASSWORD_MIN_LENGTH, passwordProblems } from '../auth/password.ts';
+import { PASSWORD_MIN_LENGTH } from '../auth/password.ts';
+import { feedbackText } from '../auth/password-strength.ts';
+import type { PasswordCheck } from './password-check.ts';
 import { translator, type Locale } from '../i18n/index.ts';
 import type { ReadCache } from '../db/read-cache.ts';
 import { normaliseEmail } from './email.ts';
@@ -44,7 +46,7 @@ export const accountKey = (id: string): string => `Account:${id}`;
 
 const isDuplicate = (error: unknown): boolean => (error as { code?: number }).code === 11000;
 
-export function createAccounts(deps: { accounts: AccountModel; organisations: OrganisationModel; hasher: PasswordHasher; audit: Audit; cache: ReadCache }): Accounts {
+export function createAccounts(deps: { accounts: AccountModel; organisations: OrganisationModel; hasher: PasswordHasher; audit: Audit; cache: ReadCache; passwordCheck: PasswordCheck }): Accounts {
   const { accounts, organisations, hasher, audit, cache } = deps;
   return {
     async create(input, actor) {
@@ -60,11 +62,13 @@ export function createAccounts(deps: { accounts: AccountModel; organisations: Or
       }
       let passwordHash: string | undefined;
       if (input.password !== undefined) {
-        const problems = passwordProblems(input.password, email);
-        if (problems.length > 0) {
+        // Seeding sets a password too: the same check as every page that sets one.
+        const verdict = await deps.passwordCheck({ email, name: input.name, organisationId: input.organisationId }, input.password);
+        if (verdict.problems.length > 0) {
           const t = translator('en');
-          const rules = problems.map((p) => t(`password.${p}`, { min: PASSWORD_MIN_LENGTH }));
-          throw new AccountError('password_rejected', `password rejected: ${rules.join(' ')}`);
+          const rules = verdict.problems.map((p) => t(`password.${p}`, { min: PASSWORD_MIN_LENGTH }));
+          const advice = verdict.feedback.map((key) => feedbackText(key, 'en'));
+          throw new AccountError('password_rejected', `password rejected: ${[...rules, ...advice].join(' ')}`);
         }
         passwordHash = await hasher.hash(input.password);
       }

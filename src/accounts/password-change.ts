@@ -4,13 +4,15 @@
  * the account ends, with the grants (refresh tokens) issued to them. The current browser session stays logged in.
  */
 import type { AccountModel } from '../db/models/account.ts';
-import { passwordProblems, type PasswordHasher, type PasswordProblem } from '../auth/password.ts';
+import type { PasswordHasher } from '../auth/password.ts';
 import type { SessionActivities, SessionRef } from '../auth/session-activity.ts';
 import { bothEnded, type EndedSessions, type KeepSessions } from './ended-sessions.ts';
+import type { PasswordCheck, PasswordVerdict } from './password-check.ts';
 
 export interface PasswordChangeDeps {
   accounts: AccountModel;
   hasher: PasswordHasher;
+  passwordCheck: PasswordCheck;
   /** Ends the account's sessions and grants except those kept (src/oidc/account-sessions.ts). */
   endSessions(accountId: string, keep: KeepSessions): Promise<EndedSessions>;
   sessionActivities: SessionActivities;
@@ -24,20 +26,20 @@ export interface CurrentSession extends KeepSessions {
   codeChecked: boolean;
 }
 
-export type PasswordChangeResult = { ok: true; ended: EndedSessions } | { ok: false; problems: PasswordProblem[] };
+export type PasswordChangeResult = { ok: true; ended: EndedSessions } | ({ ok: false } & PasswordVerdict);
 
 export function createPasswordChange(deps: PasswordChangeDeps) {
-  /** The rules a new password breaks for this account (empty: acceptable). */
-  async function problemsOf(accountId: string, password: string): Promise<PasswordProblem[]> {
-    const account = await deps.accounts.findById(accountId, { email: 1 }).lean().exec();
-    return passwordProblems(password, account?.email);
+  /** What a new password breaks for this account (no problems: acceptable). */
+  async function check(accountId: string, password: string): Promise<PasswordVerdict> {
+    const account = await deps.accounts.findById(accountId, { email: 1, name: 1, organisationId: 1 }).lean().exec();
+    return deps.passwordCheck(account ?? { email: '', organisationId: '' }, password);
   }
 
   return {
-    problemsOf,
+    check,
     async change(accountId: string, password: string, current: CurrentSession): Promise<PasswordChangeResult> {
-      const problems = await problemsOf(accountId, password);
-      if (problems.length > 0) return { ok: false, problems };
+      const verdict = await check(accountId, password);
+      if (verdict.problems.length > 0) return { ok: false, ...verdict };
       const passwordHash = await deps.hasher.hash(password);
       // Other sessions end before the password changes and again after: should the database fail between the
       // steps, either nothing changed but sessions ended (the person tries again with the same current password),

@@ -16,7 +16,8 @@ import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Account, AccountModel } from '../db/models/account.ts';
 import type { PasswordReset, PasswordResetModel } from '../db/models/password-reset.ts';
 import { secondFactorDue, type LoginContext } from '../auth/due.ts';
-import { passwordProblems, type PasswordHasher, type PasswordProblem } from '../auth/password.ts';
+import type { PasswordHasher } from '../auth/password.ts';
+import type { PasswordCheck, PasswordVerdict } from './password-check.ts';
 import type { Throttle } from '../auth/throttle.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
@@ -35,8 +36,8 @@ export const REQUESTS_PER_IP = 20;
 export const REQUEST_WINDOW_SECONDS = 3600;
 export const RESET_PATH = '/reset-password';
 
-/** Which accounts a link of each kind is for (the welcome link will be for invited accounts). */
-const ELIGIBLE: Record<LinkKind, readonly AccountStatus[]> = { reset: ['active'] };
+/** Which accounts a reset link is for (welcome links are src/accounts/invitations.ts's, for invited accounts). */
+const ELIGIBLE: Record<Extract<LinkKind, 'reset'>, readonly AccountStatus[]> = { reset: ['active'] };
 const TOKEN = /^[\w-]{43}$/;
 
 export type ResetFlash = NonNullable<PasswordReset['flash']>;
@@ -47,6 +48,7 @@ export interface ResetLink {
   accountId: string;
   organisationId: string;
   email: string;
+  name?: string | undefined;
   locale?: Locale | undefined;
   /** The code must be given before the new password (two-step login is on for the account). */
   codeNeeded: boolean;
@@ -57,7 +59,7 @@ export interface ResetLink {
 export type CompleteResult =
   | { ok: true }
   | { ok: false; reason: 'invalid' | 'code_required' }
-  | { ok: false; reason: 'rejected'; problems: PasswordProblem[] };
+  | ({ ok: false; reason: 'rejected' } & PasswordVerdict);
 
 export interface PasswordResetDeps {
   resets: PasswordResetModel;
@@ -66,6 +68,7 @@ export interface PasswordResetDeps {
   db: mongo.Db;
   loginContext(accountId: string): Promise<LoginContext | undefined>;
   hasher: PasswordHasher;
+  passwordCheck: PasswordCheck;
   /** The password login's throttle (its key is organisation + e-mail). */
   passwordThrottle: Pick<Throttle, 'clear'>;
   /** Ends every session and grant of the account (src/oidc/account-sessions.ts). */
@@ -140,7 +143,7 @@ export function createPasswordResets(deps: PasswordResetDeps) {
     const reset = await resets.findOne({ tokenHash: sha256(token), kind: 'reset', ...live() }).lean<PasswordReset>().exec();
     if (!reset) return undefined;
     const account = await accounts.findById(reset.accountId).lean<Account>().exec();
-    if (!account || !ELIGIBLE[reset.kind].includes(account.status)) return undefined;
+    if (!account || !ELIGIBLE.reset.includes(account.status)) return undefined;
     return { reset, account };
   }
 
@@ -172,9 +175,14 @@ export function createPasswordResets(deps: PasswordResetDeps) {
       if (!found) return undefined;
       const { reset, account } = found;
       return {
-        id: reset._id, accountId: account._id, organisationId: account.organisationId, email: account.email, locale: account.locale,
+        id: reset._id, accountId: account._id, organisationId: account.organisationId, email: account.email, name: account.name, locale: account.locale,
         codeNeeded: await codeNeeded(account._id), codeVerified: Boolean(reset.codeVerifiedAt), codeSent: Boolean(reset.codeSentAt),
       };
+    },
+
+    /** What a new password breaks for the link's account (the page reports it before the code is spent). */
+    check(link: ResetLink, password: string): Promise<PasswordVerdict> {
+      return deps.passwordCheck(link, password);
     },
 
     /** Claims the first sending of the SMS code for the link: true once. */
@@ -207,8 +215,8 @@ export function createPasswordResets(deps: PasswordResetDeps) {
       const found = await find(token);
       if (!found) return { ok: false, reason: 'invalid' };
       const { reset, account } = found;
-      const problems = passwordProblems(password, account.email);
-      if (problems.length > 0) return { ok: false, reason: 'rejected', problems };
+      const verdict = await deps.passwordCheck(account, password);
+      if (verdict.problems.length > 0) return { ok: false, reason: 'rejected', ...verdict };
       const needsCode = await codeNeeded(account._id);
       if (needsCode && !reset.codeVerifiedAt) return { ok: false, reason: 'code_required' };
       const passwordHash = await deps.hasher.hash(password);
@@ -222,12 +230,12 @@ export function createPasswordResets(deps: PasswordResetDeps) {
       );
       if (spent.modifiedCount !== 1) return { ok: false, reason: 'invalid' };
       const updated = await accounts.updateOne(
-        { _id: account._id, status: { $in: ELIGIBLE[reset.kind] } },
+        { _id: account._id, status: { $in: ELIGIBLE.reset } },
         // The link proved the address, as a welcome link does.
         { $set: { passwordHash, passwordChangedAt: now(), emailVerified: true } },
       );
       if (updated.matchedCount !== 1) return { ok: false, reason: 'invalid' };
-      await resets.deleteMany({ accountId: account._id, kind: reset.kind, usedAt: { $exists: false } });
+      await resets.deleteMany({ accountId: account._id, kind: 'reset', usedAt: { $exists: false } });
       const ended = bothEnded(before, await deps.endSessions(account._id));
       await deps.sessionActivities.forgetAccount(account._id);
       await deps.passwordThrottle.clear(`${account.organisationId}:${account.email}`);

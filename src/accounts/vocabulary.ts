@@ -15,8 +15,12 @@ export const TWO_FACTOR_POLICIES = ['off', 'optional', 'required'] as const;
 export type TwoFactorPolicy = (typeof TWO_FACTOR_POLICIES)[number];
 
 /**
- * What an e-mailed one-time link may do: `reset` sets a new password of an active account (forgot password). Kept
- * generic so the welcome link (first password of an invited account) can live here too.
+ * What an e-mailed one-time link may do: `reset` sets a new password of an active account (forgot password),
+ * `welcome` the first password of an invited account (src/accounts/invitations.ts).
  */
-export const LINK_KINDS = ['reset'] as const;
+export const LINK_KINDS = ['reset', 'welcome'] as const;
 export type LinkKind = (typeof LINK_KINDS)[number];
+
+/** Who created an invited account, as its welcome e-mail names them: by role, never by name. */
+export const INVITERS = ['operator', 'manager', 'professional'] as const;
+export type Inviter = (typeof INVITERS)[number];

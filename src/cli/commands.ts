@@ -6,12 +6,15 @@ import type { ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import { generateJwks } from '../../config/load.ts';
 import { duration, type Config } from '../../config/schema.ts';
+import { AccountAdminError, type AccountAdminErrorCode } from '../accounts/account-admin.ts';
 import { emailSchema } from '../accounts/email.ts';
+import { InvitationError, type SentInvitation } from '../accounts/invitations.ts';
 import { POLICY_LIMITS, PolicyError, policyOf, type PolicyChange } from '../accounts/organisations.ts';
 import { ROLES, TWO_FACTOR_POLICIES } from '../accounts/vocabulary.ts';
 import { METHOD_IDS } from '../auth/factors/index.ts';
 import type { Container } from '../container.ts';
 import { LOCALES } from '../i18n/index.ts';
+import { isInitiateLoginUri } from '../oidc/client-store.ts';
 
 export interface Command<S extends z.ZodType> {
   usage: string;
@@ -25,6 +28,8 @@ export interface Command<S extends z.ZodType> {
 const define = <S extends z.ZodType>(command: Command<S>): Command<S> => command;
 const id = z.string().trim().min(1, 'is required').max(100);
 const redirectUri = z.url({ message: 'must be an absolute URL' }).refine((u) => !u.includes('#'), 'must not contain a fragment');
+const initiateLoginUri = z.url({ message: 'must be an absolute URL' })
+  .refine(isInitiateLoginUri, 'must be an https URL (http only on localhost or 127.0.0.1), without a fragment');
 const need = (deps: { container?: Container }): Container => {
   if (!deps.container) throw new Error('internal: command needs the database');
   return deps.container;
@@ -40,6 +45,45 @@ const POLICY_OPTIONS: Record<PolicyError['field'], string> = {
   organisation: 'org', twoFactor: 'two-factor', allowedMethods: 'methods', codeValidityChoices: 'code-validity-choices',
   codeValidityDefault: 'code-validity-default', inactivityTimeout: 'inactivity',
 };
+
+/** The CLI option each refusal of the account administration is about. */
+const ADMIN_OPTIONS: Record<AccountAdminErrorCode, string> = {
+  account_not_found: 'id', client_not_found: 'client', not_a_client: 'client', professional_not_found: 'professional',
+  not_a_professional: 'professional', professional_disabled: 'professional', other_organisation: 'professional',
+};
+
+/** Runs an account administration step, naming the option a refusal is about. */
+async function administer<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof AccountAdminError) throw new Error(`--${ADMIN_OPTIONS[error.code]}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The welcome link is the person's alone: it is printed only to a developer's own terminal. */
+function printLinkAllowed(config: Config): void {
+  if (config.env !== 'development') {
+    throw new Error(`--print-link: only in development (NODE_ENV=development, now ${config.env}); elsewhere the link travels only in the e-mail`);
+  }
+}
+
+/** E-mails a welcome link to an invited account, as the operator. */
+async function sendWelcome(c: Container, accountId: string): Promise<SentInvitation> {
+  try {
+    return await c.invitations.send(accountId, { role: 'operator' });
+  } catch (error) {
+    if (!(error instanceof InvitationError)) throw error;
+    if (error.code === 'not_found') throw new Error('--id: account not found');
+    const account = await c.accounts.get(accountId);
+    throw new Error(`--id: the account is not waiting for its first password (status: ${account?.status ?? 'unknown'})`);
+  }
+}
+
+/** What the CLI prints of a welcome just sent: its expiry, and its link when asked for (development). */
+const welcomeSent = (sent: SentInvitation, printLink: boolean) =>
+  ({ invitationExpiresAt: sent.expiresAt.toISOString(), ...(printLink ? { link: sent.link } : {}) });
 
 export const COMMANDS = {
   'org create': define({
@@ -94,22 +138,85 @@ export const COMMANDS = {
     },
   }),
   'account create': define({
-    usage: 'account create --org ID --email EMAIL --role client|professional|manager [--name NAME] [--professional ID] [--locale en|nl] [--password PASSWORD]',
+    usage: 'account create --org ID --email EMAIL --role client|professional|manager [--name NAME] [--professional ID] [--locale en|nl] [--print-link | --password PASSWORD]   '
+      + '(the account is invited and gets a welcome e-mail to choose its password; --print-link also prints the link, development only; '
+      + '--password is for seeding: the account is active at once and no e-mail is sent)',
     options: {
       org: { type: 'string' }, email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' },
-      professional: { type: 'string' }, locale: { type: 'string' }, password: { type: 'string' },
+      professional: { type: 'string' }, locale: { type: 'string' }, password: { type: 'string' }, 'print-link': { type: 'boolean' },
     },
     schema: z.object({
       org: id, email: emailSchema, role: z.enum(ROLES), name: z.string().trim().max(200).optional(),
       professional: id.optional(), locale: z.enum(LOCALES).optional(), password: z.string().optional(),
+      'print-link': z.boolean().default(false),
+    }).refine((a) => !(a['print-link'] && a.password !== undefined), {
+      message: 'an account seeded with --password gets no welcome e-mail, so there is no link to print', path: ['print-link'],
     }),
     needsDatabase: true,
     async run(deps, args) {
-      const account = await need(deps).accounts.create({
+      if (args['print-link']) printLinkAllowed(deps.config);
+      const c = need(deps);
+      const account = await c.accounts.create({
         organisationId: args.org, email: args.email, role: args.role, name: args.name,
         professionalId: args.professional, locale: args.locale, password: args.password,
       });
-      return { id: account._id, organisationId: account.organisationId, email: account.email, role: account.role, status: account.status };
+      const created = { id: account._id, organisationId: account.organisationId, email: account.email, role: account.role, status: account.status };
+      if (args.password !== undefined) return created;
+      let sent: SentInvitation;
+      try {
+        sent = await sendWelcome(c, account._id);
+      } catch (error) {
+        throw new Error(`account ${account._id} was created, but its welcome e-mail was not sent (${(error as Error).message}); `
+          + `send it with: account resend-welcome --id ${account._id}`);
+      }
+      return { ...created, ...welcomeSent(sent, args['print-link']) };
+    },
+  }),
+  'account resend-welcome': define({
+    usage: 'account resend-welcome --id ACCOUNT_ID [--print-link]   (a new welcome e-mail for an invited account; its previous link stops working; --print-link: development only)',
+    options: { id: { type: 'string' }, 'print-link': { type: 'boolean' } },
+    schema: z.object({ id, 'print-link': z.boolean().default(false) }),
+    needsDatabase: true,
+    async run(deps, args) {
+      if (args['print-link']) printLinkAllowed(deps.config);
+      const sent = await sendWelcome(need(deps), args.id);
+      return { id: args.id, ...welcomeSent(sent, args['print-link']) };
+    },
+  }),
+  'account disable': define({
+    usage: 'account disable --id ACCOUNT_ID   (the person can no longer log in; every session and refresh token ends)',
+    options: { id: { type: 'string' } },
+    schema: z.object({ id }),
+    needsDatabase: true,
+    async run(deps, args) {
+      return administer(() => need(deps).accountAdmin.disable(args.id));
+    },
+  }),
+  'account enable': define({
+    usage: 'account enable --id ACCOUNT_ID   (a disabled account is active again; one that never had a password is invited again and needs account resend-welcome)',
+    options: { id: { type: 'string' } },
+    schema: z.object({ id }),
+    needsDatabase: true,
+    async run(deps, args) {
+      return administer(() => need(deps).accountAdmin.enable(args.id));
+    },
+  }),
+  'account link': define({
+    usage: 'account link --client ACCOUNT_ID --professional ACCOUNT_ID   (the professional treats the client; same organisation)',
+    options: { client: { type: 'string' }, professional: { type: 'string' } },
+    schema: z.object({ client: id, professional: id }),
+    needsDatabase: true,
+    async run(deps, args) {
+      return administer(() => need(deps).accountAdmin.link(args.client, args.professional));
+    },
+  }),
+  'account unlink': define({
+    usage: 'account unlink --client ACCOUNT_ID --professional ACCOUNT_ID   (the professional no longer treats the client)',
+    options: { client: { type: 'string' }, professional: { type: 'string' } },
+    schema: z.object({ client: id, professional: id }),
+    needsDatabase: true,
+    async run(deps, args) {
+      return administer(() => need(deps).accountAdmin.unlink(args.client, args.professional));
     },
   }),
   'account reset-2fa': define({
@@ -122,11 +229,11 @@ export const COMMANDS = {
     },
   }),
   'client create': define({
-    usage: 'client create --org ID --redirect-uri URI [--redirect-uri URI…] [--post-logout-redirect-uri URI…] [--name NAME] [--public] [--first-party] [--pkce required|optional] [--auth-method client_secret_basic|client_secret_post] [--client-credentials]',
+    usage: 'client create --org ID --redirect-uri URI [--redirect-uri URI…] [--post-logout-redirect-uri URI…] [--name NAME] [--public] [--first-party] [--pkce required|optional] [--auth-method client_secret_basic|client_secret_post] [--client-credentials] [--initiate-login-uri URI]',
     options: {
       org: { type: 'string' }, 'redirect-uri': { type: 'string', multiple: true }, 'post-logout-redirect-uri': { type: 'string', multiple: true },
       name: { type: 'string' }, public: { type: 'boolean' }, 'first-party': { type: 'boolean' }, pkce: { type: 'string' },
-      'auth-method': { type: 'string' }, 'client-credentials': { type: 'boolean' },
+      'auth-method': { type: 'string' }, 'client-credentials': { type: 'boolean' }, 'initiate-login-uri': { type: 'string' },
     },
     schema: z.object({
       org: id,
@@ -138,6 +245,7 @@ export const COMMANDS = {
       pkce: z.enum(['required', 'optional']).default('required'),
       'auth-method': z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
       'client-credentials': z.boolean().default(false),
+      'initiate-login-uri': initiateLoginUri.optional(),
     }).refine((a) => !(a.public && a.pkce === 'optional'), { message: 'a public client always requires PKCE', path: ['pkce'] }),
     needsDatabase: true,
     async run(deps, args) {
@@ -146,6 +254,7 @@ export const COMMANDS = {
       const created = await c.clients.create({
         organisationId: args.org, name: args.name, redirectUris: args['redirect-uri'], postLogoutRedirectUris: args['post-logout-redirect-uri'],
         public: args.public, firstParty: args['first-party'], pkce: args.pkce, authMethod: args['auth-method'], clientCredentials: args['client-credentials'],
+        initiateLoginUri: args['initiate-login-uri'],
       });
       return { client_id: created.clientId, ...(created.clientSecret ? { client_secret: created.clientSecret } : {}) };
     },

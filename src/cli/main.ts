@@ -10,7 +10,7 @@ import { AccountError } from '../accounts/accounts.ts';
 import { createContainer, type Container } from '../container.ts';
 import { createLogger } from '../log.ts';
 import { COMMANDS, type CommandName } from './commands.ts';
-import { DEV_MONGODB_URI_FILE } from './paths.ts';
+import { DEV_MONGODB_URI_FILE, DEV_OUTBOX_FILE } from './paths.ts';
 
 
 class UsageError extends Error {}
@@ -24,9 +24,10 @@ function usage(): string {
   return `usage: npm run --silent cli -- <command>\n${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n')}`;
 }
 
-function databaseUri(config: Config): string {
-  if (config.mongodbUri) return config.mongodbUri;
-  if (config.env !== 'production' && existsSync(DEV_MONGODB_URI_FILE)) return readFileSync(DEV_MONGODB_URI_FILE, 'utf8').trim();
+/** The database, and whether it is the one of `npm run dev` (whose outbox the CLI then shares). */
+function database(config: Config): { uri: string; dev: boolean } {
+  if (config.mongodbUri) return { uri: config.mongodbUri, dev: false };
+  if (config.env !== 'production' && existsSync(DEV_MONGODB_URI_FILE)) return { uri: readFileSync(DEV_MONGODB_URI_FILE, 'utf8').trim(), dev: true };
   throw new UsageError('MONGODB_URI: required (or start `npm run dev` first, whose MongoDB stand-in the CLI then uses)');
 }
 
@@ -48,7 +49,8 @@ async function main(argv: string[]): Promise<void> {
   let container: Container | undefined;
   try {
     if (command.needsDatabase) {
-      container = await createContainer({ ...config, mongodbUri: databaseUri(config) }, { logger: createLogger('silent') });
+      const { uri, dev } = database(config);
+      container = await createContainer({ ...config, mongodbUri: uri }, { logger: createLogger('silent'), ...(dev ? { outboxFile: DEV_OUTBOX_FILE } : {}) });
     }
     // The table entry and its parsed arguments belong together; TypeScript cannot correlate them through the union.
     const result = await (command.run as (d: unknown, a: unknown) => Promise<unknown>)({ config, container }, parsed.data);

@@ -1,6 +1,7 @@
 /**
  * Development only: a tiny relying party so a newcomer can log in at once. /dev/demo-rp/start sends the browser to
- * the authorization endpoint (code + PKCE + nonce); /dev/demo-rp/callback exchanges the code at the token endpoint
+ * the authorization endpoint (code + PKCE + nonce); it is also the client's initiate_login_uri (OpenID Connect Core
+ * §4: Poort sends a person there with `iss` and `login_hint` after the welcome link, and the login starts here); /dev/demo-rp/callback exchanges the code at the token endpoint
  * and shows the ID token's claims and the userinfo answer, with a link to log out (RP-initiated logout). It does
  * not validate the ID token (it comes straight from the token endpoint of the same server); a real RP must.
  */
@@ -20,6 +21,12 @@ export function createDemoRpRouter(opts: { issuer: string; views: Views }): Rout
   const router = new Router({ prefix: '/dev/demo-rp' });
 
   router.get('/start', (ctx) => {
+    // Third-party-initiated login names the issuer it comes from: only this one starts a login here.
+    if (typeof ctx.query.iss === 'string' && ctx.query.iss !== issuer) {
+      views.render(ctx, 'dev/demo-rp', localeFor(ctx), { error: 'iss is not this issuer' }, 400);
+      return;
+    }
+    const loginHint = typeof ctx.query.login_hint === 'string' ? ctx.query.login_hint.slice(0, 320) : undefined;
     const pending = { verifier: random(), state: random(), nonce: random() };
     ctx.cookies.set(COOKIE, JSON.stringify(pending), { signed: true, httpOnly: true, sameSite: 'lax', path: '/dev/demo-rp' });
     const url = new URL(`${issuer}/auth`);
@@ -32,6 +39,7 @@ export function createDemoRpRouter(opts: { issuer: string; views: Views }): Rout
       code_challenge_method: 'S256',
       state: pending.state,
       nonce: pending.nonce,
+      ...(loginHint ? { login_hint: loginHint } : {}),
     }).toString();
     ctx.redirect(url.toString());
   });

@@ -5,7 +5,7 @@ import { DEMO_CLIENT_ID, demoRedirectUri } from './demo-rp.ts';
 export const DEMO = {
   organisation: 'Demo organisation',
   email: 'demo.professional@poort.test',
-  password: 'Demo-password-2026!',
+  password: 'Kingfisher over the bridge 2026!',
 } as const;
 
 export async function seedDemo(c: Container): Promise<{ organisationId: string; created: boolean }> {
@@ -23,6 +23,8 @@ export async function seedDemo(c: Container): Promise<{ organisationId: string; 
     name: 'Demo platform',
     redirectUris: [demoRedirectUri(c.config.issuer)],
     postLogoutRedirectUris: [`${c.config.issuer}/dev/demo-rp/start`],
+    // Where Poort sends a person whose welcome link set their first password (third-party-initiated login).
+    initiateLoginUri: `${c.config.issuer}/dev/demo-rp/start`,
     public: true,
     firstParty: true,
   });

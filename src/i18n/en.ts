@@ -1,5 +1,8 @@
 /** English catalogue: the reference set of keys. */
+import { strengthEn } from './strength-en.ts';
+
 export const en = {
+  ...strengthEn,
   'app.name': 'Poort',
   'app.skip': 'Skip to content',
   'lang.en': 'English',
@@ -188,6 +191,38 @@ export const en = {
   'reset.done.body': 'Your password is changed. Log in again through your platform.',
   'reset.done.loggedOut': 'For your safety you were logged out on every device.',
   'enrol.noMethod': 'No way to receive codes is available for your organisation right now. Contact your organisation\'s application manager or helpdesk.',
+  'welcome.mail.subject': 'Your account at {organisation}',
+  'welcome.mail.greeting': 'Hello {name},',
+  'welcome.mail.by.operator': 'An account has been created for you at {organisation}.',
+  'welcome.mail.by.manager': 'The application manager of {organisation} has created an account for you.',
+  'welcome.mail.by.professional': 'Your professional at {organisation} has created an account for you.',
+  'welcome.mail.intro': 'Click the link below to create your password. Your account then opens in the browser and you can start working immediately.',
+  'welcome.mail.button': 'Create your password',
+  'welcome.mail.validity': 'The link works once and is valid for {hours} hours (until {until}).',
+  'welcome.mail.notYou': 'Not expecting this e-mail? Then you can ignore it: without the link nobody can use the account.',
+  'welcome.title': 'Create your password',
+  'welcome.intro': 'Welcome to {organisation}. Choose the password for your account {email}.',
+  'welcome.password': 'New password',
+  'welcome.confirm': 'New password again',
+  'welcome.submit': 'Create password and continue',
+  'welcome.mismatch': 'The two passwords are not the same.',
+  'welcome.invalidForm': 'Fill in the new password twice.',
+  'welcome.invalid.title': 'This link no longer works',
+  'welcome.invalid.body': 'The link has expired, has already been used, or has been replaced by a newer one. We can e-mail a new link to the address it was sent to.',
+  'welcome.invalid.submit': 'E-mail me a new link',
+  'welcome.sent.title': 'Check your e-mail',
+  'welcome.sent.body': 'If this link belonged to an account that still needs its first password, a new link is on its way to the address it was sent to. Already created your password? Then log in through your platform.',
+  'welcome.tips': 'Tips for a strong password',
+  'tips.title': 'Tips for a strong password',
+  'tips.passphrase': 'Use a sentence of four or more unrelated words, for example with spaces or dashes between them: long is strong.',
+  'tips.unique': 'Use this password only here, never for another website or app.',
+  'tips.manager': 'A password manager can make up and remember strong passwords for you.',
+  'tips.personal': 'Leave out what others can know or find: your name, e-mail address, birthday, the name of your organisation.',
+  'tips.secret': 'Never share your password, not even with colleagues or the helpdesk: nobody will ever ask you for it.',
+  'account.nav': 'Account navigation',
+  'account.backTo': 'Back to {platform}',
+  'account.backPlatform': 'Back to your platform',
+  'account.logout': 'Log out',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,8 +1,12 @@
 /**
- * Development outbox: the last mails and SMS Poort "sent", kept in memory instead of being delivered, and shown at
- * /dev/outbox. Only created when `config.devOutbox` is on, which production never allows.
+ * Development outbox: the last mails and SMS Poort "sent", kept instead of being delivered, and shown at
+ * /dev/outbox. Only created when `config.devOutbox` is on, which production never allows. In memory, or — for
+ * `npm run dev`, whose CLI runs in processes of its own (`account create` sends a welcome e-mail) — in a JSON file
+ * that the server and the CLI share (small, read and written whole; development only).
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export type OutboxKind = 'mail' | 'sms';
 
@@ -28,21 +32,40 @@ export interface Outbox {
   clear(): void;
 }
 
-export function createOutbox(limit = 50): Outbox {
+export function createOutbox(limit = 50, file?: string): Outbox {
   if (!Number.isInteger(limit) || limit < 1) throw new Error(`Outbox limit must be a positive integer, got ${limit}`);
-  let messages: OutboxMessage[] = [];
+  let memory: OutboxMessage[] = [];
+  const read = (): OutboxMessage[] => {
+    if (!file) return memory;
+    if (!existsSync(file)) return [];
+    try {
+      return (JSON.parse(readFileSync(file, 'utf8')) as Array<OutboxMessage & { at: string }>).map((m) => ({ ...m, at: new Date(m.at) }));
+    } catch {
+      return [];
+    }
+  };
+  const write = (messages: OutboxMessage[]): void => {
+    if (!file) {
+      memory = messages;
+      return;
+    }
+    // Whole-file replace: a reader never sees half a file.
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.tmp`, JSON.stringify(messages));
+    renameSync(`${file}.tmp`, file);
+  };
   return {
     add(message) {
       const stored: OutboxMessage = { ...message, id: randomUUID(), at: new Date() };
-      messages.push(stored);
-      if (messages.length > limit) messages = messages.slice(messages.length - limit);
+      const messages = [...read(), stored];
+      write(messages.length > limit ? messages.slice(messages.length - limit) : messages);
       return { ...stored };
     },
     list() {
-      return messages.map((message) => ({ ...message })).reverse();
+      return read().map((message) => ({ ...message })).reverse();
     },
     clear() {
-      messages = [];
+      write([]);
     },
   };
 }

@@ -22,12 +22,38 @@ export interface NewClient {
   clientCredentials?: boolean;
   /** A chosen client id (development seeding); random otherwise. */
   clientId?: string;
+  /** The client's `initiate_login_uri`: https, or http on localhost / 127.0.0.1 (see isInitiateLoginUri). */
+  initiateLoginUri?: string;
+}
+
+/** An organisation's platform: where Poort sends a person of that organisation to start a login. */
+export interface Platform {
+  clientId: string;
+  name?: string;
+  initiateLoginUri?: string;
 }
 
 export interface ClientStore {
   create(input: NewClient): Promise<{ clientId: string; clientSecret?: string }>;
   /** oidc-provider metadata for a client id, or undefined. */
   metadataFor(clientId: string): Promise<AdapterPayload | undefined>;
+  /**
+   * The organisation's platform: its oldest first-party client that has an `initiate_login_uri`, else its oldest
+   * first-party client; undefined when it has none. What "back to the platform" and a welcome's "straight in" use.
+   */
+  platformOf(organisationId: string): Promise<Platform | undefined>;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1']);
+
+/**
+ * An acceptable `initiate_login_uri`: an absolute https URL without a fragment, or http on localhost / 127.0.0.1
+ * (a platform running on the developer's machine).
+ */
+export function isInitiateLoginUri(uri: string): boolean {
+  const url = URL.parse(uri);
+  if (!url || url.hash || uri.includes('#') || url.username || url.password) return false;
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
 }
 
 export const hashSecret = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
@@ -52,6 +78,9 @@ export function createClientStore(model: OidcClientModel): ClientStore {
   return {
     async create(input) {
       if (input.public && input.pkce === 'optional') throw new Error('--pkce optional is only for confidential clients');
+      if (input.initiateLoginUri !== undefined && !isInitiateLoginUri(input.initiateLoginUri)) {
+        throw new Error('initiate_login_uri must be an https URL (http only on localhost or 127.0.0.1), without a fragment');
+      }
       const clientId = input.clientId ?? randomBytes(16).toString('base64url');
       const clientSecret = input.public ? undefined : randomBytes(32).toString('base64url');
       const grantTypes = ['authorization_code', 'refresh_token'];
@@ -63,6 +92,7 @@ export function createClientStore(model: OidcClientModel): ClientStore {
         token_endpoint_auth_method: input.public ? 'none' : input.authMethod ?? 'client_secret_basic',
         grant_types: grantTypes,
         response_types: ['code'],
+        ...(input.initiateLoginUri ? { initiate_login_uri: input.initiateLoginUri } : {}),
       };
       await model.create({
         _id: clientId,
@@ -78,9 +108,13 @@ export function createClientStore(model: OidcClientModel): ClientStore {
     async metadataFor(clientId) {
       const client = await load(clientId);
       if (!client) return undefined;
-      // Stored metadata was validated when the client was created; oidc-provider validates it again on load.
+      // Stored metadata was validated when the client was created; oidc-provider validates it again on load. It
+      // takes only an https initiate_login_uri (as OpenID Connect Registration asks): a development platform's
+      // http://localhost one stays Poort's own (platformOf) rather than make the whole client invalid.
+      const { initiate_login_uri: initiateLoginUri, ...stored } = client.metadata;
       const metadata = {
-        ...(client.metadata as unknown as AdapterPayload),
+        ...(stored as unknown as AdapterPayload),
+        ...(initiateLoginUri?.startsWith('https://') ? { initiate_login_uri: initiateLoginUri } : {}),
         client_id: client._id,
         organisation_id: client.organisationId,
         first_party: client.firstParty,
@@ -88,6 +122,16 @@ export function createClientStore(model: OidcClientModel): ClientStore {
       };
       // oidc-provider keeps the secret to compare; Poort only has its hash (see provider.ts: compareClientSecret).
       return client.secretHash ? { ...metadata, client_secret: client.secretHash } : metadata;
+    },
+
+    async platformOf(organisationId) {
+      // One read: an organisation has a handful of first-party clients at most.
+      const firstParty = await model.find({ organisationId, firstParty: true }, { 'metadata.client_name': 1, 'metadata.initiate_login_uri': 1, createdAt: 1 })
+        .sort({ createdAt: 1, _id: 1 }).lean<Array<Pick<OidcClient, '_id' | 'metadata'>>>().exec();
+      const platform = firstParty.find((client) => client.metadata?.initiate_login_uri) ?? firstParty[0];
+      if (!platform) return undefined;
+      const { client_name: name, initiate_login_uri: initiateLoginUri } = platform.metadata ?? {};
+      return { clientId: platform._id, ...(name ? { name } : {}), ...(initiateLoginUri ? { initiateLoginUri } : {}) };
     },
   };
 }

@@ -32,9 +32,13 @@ export interface ProviderDeps {
   policy: PolicyDeps;
 }
 
+/** oidc-provider's cookie options (the session cookie and the interaction's), also for a session Poort starts itself. */
+export function cookieOptionsFor(issuer: string) {
+  return { httpOnly: true, sameSite: 'lax' as const, signed: true, secure: issuer.startsWith('https://') };
+}
+
 export function createProvider({ config, db, readCache, clients, account, pages, policy }: ProviderDeps): Provider {
-  const secure = config.issuer.startsWith('https://');
-  const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, signed: true, secure };
+  const cookieOptions = cookieOptionsFor(config.issuer);
   const configuration: Configuration = {
     adapter: createAdapterFactory(db, clients, readCache),
     jwks: config.jwks as Configuration['jwks'],

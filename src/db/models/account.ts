@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { ACCOUNT_STATUSES, ROLES, type AccountStatus, type Role } from '../../accounts/vocabulary.ts';
+import { ACCOUNT_STATUSES, INVITERS, ROLES, type AccountStatus, type Inviter, type Role } from '../../accounts/vocabulary.ts';
 import { LOCALES, type Locale } from '../../i18n/locales.ts';
 
 /** A person. The e-mail address is unique within the organisation (stored normalised: NFKC, trimmed, lower case). */
@@ -18,6 +18,11 @@ export interface Account {
   locale?: Locale;
   /** For clients: the professionals who treat them. */
   professionalIds: string[];
+  /**
+   * The welcome link an invited account may use now (src/accounts/invitations.ts): the SHA-256 of its token and when
+   * it stops working. Replaced by a new link, removed by the update that activates the account.
+   */
+  invitation?: { tokenHash: string; expiresAt: Date; sentAt: Date; by: Inviter };
   createdAt: Date;
   updatedAt: Date;
 }
@@ -35,6 +40,10 @@ const schema = new Schema<Account>(
     emailVerified: { type: Boolean, default: false },
     locale: { type: String, enum: LOCALES },
     professionalIds: { type: [String], default: [] },
+    invitation: {
+      type: new Schema({ tokenHash: { type: String, required: true }, expiresAt: { type: Date, required: true }, sentAt: { type: Date, required: true }, by: { type: String, enum: INVITERS, required: true } }, { _id: false }),
+      default: undefined,
+    },
   },
   { timestamps: true, collection: 'accounts', versionKey: false },
 );

@@ -8,6 +8,11 @@ export interface ClientMetadata {
   token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'none';
   grant_types: string[];
   response_types: string[];
+  /**
+   * Where a login with this client starts at the client itself (OpenID Connect Registration; Core §4): Poort sends
+   * people there, e.g. "back to the platform", so the platform begins the authorization request.
+   */
+  initiate_login_uri?: string;
 }
 
 /** An OIDC relying party of one organisation. */

@@ -45,7 +45,7 @@ let poort: TestPoort;
 // an entry here, with the fields its form has and the browsers (contexts) whose cookies it is sent with.
 // ---------------------------------------------------------------------------------------------------------------
 
-type ContextName = 'login' | 'code' | 'sms' | 'enrol' | 'consent' | 'account' | 'visitor' | 'reset' | 'resetCode' | 'rp' | 'logout';
+type ContextName = 'login' | 'code' | 'sms' | 'enrol' | 'consent' | 'account' | 'visitor' | 'reset' | 'resetCode' | 'welcome' | 'rp' | 'logout';
 
 /** A field value: literal text, or a value only known at run time (a CSRF token, a client secret), maybe altered. */
 type Value = { text: string } | { ref: string; mutation: Mutation };
@@ -148,6 +148,9 @@ function account(path: string, fields: Target['fields'] = {}): Target {
 function reset(path: string, fields: Target['fields'] = {}): Target {
   return { route: `POST /reset-password/:token${path}`, method: 'POST', param: 'token', contexts: RESET, token: 'csrf', fields };
 }
+function welcome(path: string, fields: Target['fields'] = {}): Target {
+  return { route: `POST /welcome/:token${path}`, method: 'POST', param: 'token', contexts: ['welcome'], token: 'csrf', fields };
+}
 
 const clientId = fc.oneof(ref('clientId'), ref('postClientId'), ref('publicClientId'));
 const clientSecret = fc.oneof(ref('clientSecret'), ref('postClientSecret'));
@@ -207,6 +210,9 @@ const TARGETS: Target[] = [
   reset('', { password, confirm: password }),
   reset('/code', { kind, code }),
   reset('/resend'),
+
+  welcome('', { password, confirm: password }),
+  welcome('/fresh'),
 
   {
     route: 'POST /token', method: 'POST', contexts: ['rp'], oauth: true, fields: {
@@ -525,6 +531,22 @@ async function resetContext(tenant: Tenant): Promise<Context> {
   return { agent, param: link.slice(link.lastIndexOf('/') + 1), refs: { csrf: csrfOf(page.body) } };
 }
 
+let invited = 0;
+
+/** A browser at the page of a fresh welcome link (a new invited account each time: a link sets one password). */
+async function welcomeContext(): Promise<Context> {
+  // As for reset links: the fresh-link limits are tested on their own (invitations/welcome.test.ts).
+  await Promise.all(['throttle_welcome_ip', 'throttle_welcome_account'].map((name) => poort.container.db.collection(name).deleteMany({})));
+  invited += 1;
+  const { accounts, invitations } = poort.container;
+  const account = await accounts.create({ organisationId: tenants.login.organisationId, email: `invited${invited}@example.org`, role: 'client' });
+  const { link } = await invitations.send(account._id, { role: 'operator' });
+  const agent = new Agent();
+  const page = await agent.follow(link, poort.issuer);
+  if (page.status !== 200) throw new Error(`welcome link answered ${page.status}`);
+  return { agent, param: link.slice(link.lastIndexOf('/') + 1), refs: { csrf: csrfOf(page.body) } };
+}
+
 async function logoutContext(): Promise<Context> {
   await forgetFailuresOfThisAddress();
   const agent = new Agent();
@@ -553,6 +575,7 @@ const MAKE: Record<ContextName, () => Promise<Context>> = {
     return { agent, refs: { csrf: csrfOf(page.body) } };
   },
   reset: () => resetContext(tenants.reset),
+  welcome: welcomeContext,
   resetCode: () => resetContext(tenants.resetCode),
   rp: async () => ({ agent: new Agent(), refs: {} }),
   logout: logoutContext,
@@ -572,6 +595,8 @@ async function contextFor(name: ContextName): Promise<Context> {
 function spent(name: ContextName, context: Context, target: Target, response: RawResponse): boolean {
   const location = response.location ?? '';
   if (target.param === 'uid') return !location.startsWith(`${poort.issuer}/interaction/${context.param}`);
+  // A welcome link is spent once it let the person in (sent on to the platform or the account page).
+  if (target.route.startsWith('POST /welcome/')) return !location.startsWith(`${poort.issuer}/welcome/`);
   if (target.param === 'token') return location.startsWith(`${poort.issuer}/reset-password/done`);
   if (name === 'logout') return target.route === 'POST /session/end/confirm';
   return false;
@@ -777,6 +802,7 @@ async function check(target: Target, spec: Spec): Promise<void> {
   }
   // Accepted: whatever it saved is the new state; work it started (a reset mail) ends before the next "before".
   await poort.container.passwordResets.settle();
+  await poort.container.invitations.settle();
   fingerprint = undefined;
   const sentWith = spec.cookies === 'own' ? name : undefined;
   if (sentWith && spent(sentWith, context, target, response)) contexts.delete(sentWith);
