@@ -1,16 +1,16 @@
 /**
  * One log line per request, with a request id; never the query string (it can hold codes and tokens), and never the
- * token of an e-mailed link, which is a path segment (`/reset-password/<token>`).
+ * token of an e-mailed link, which is a path segment (`/reset-password/<token>`, `/welcome/<token>`).
  */
 import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { Logger } from '../log.ts';
 
 /** Paths whose next segment is a one-time token. */
-const TOKEN_PATHS = /^(\/+reset-password\/+)(?!done(?:\/|$))[^/]+/i;
+const TOKEN_PATHS = /^(\/+reset-password\/+)(?!done(?:\/|$))[^/]+|^(\/+welcome\/+)(?!sent(?:\/|$))[^/]+/i;
 
 export function loggedPath(path: string): string {
-  return path.replace(TOKEN_PATHS, '$1[token]');
+  return path.replace(TOKEN_PATHS, (_whole, reset?: string, welcome?: string) => `${reset ?? welcome ?? ''}[token]`);
 }
 
 export function requestLog(logger: Logger, trustProxy: boolean) {
