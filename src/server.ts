@@ -7,6 +7,9 @@ import { createApp } from './app.ts';
 import { preparePasswordStrength } from './auth/password-strength.ts';
 import { createContainer, type Container, type ContainerOptions } from './container.ts';
 
+/** How long after listening the password-strength dictionaries start loading. */
+const STRENGTH_WARM_UP_DELAY_MS = 2000;
+
 export interface RunningServer {
   server: Server;
   container: Container;
@@ -34,9 +37,12 @@ export async function startServer(config: Config, options: ContainerOptions = {}
     server.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
-  // The password-strength dictionaries load in the background once Poort listens, a step per turn of the event loop,
-  // so the first page that sets a password does not wait for them (a failure shows where a password is checked).
-  preparePasswordStrength().catch(() => undefined);
+  // The password-strength dictionaries load in the background a little after Poort listens (a step per turn of the
+  // event loop, up to ≈ 200 ms each): the first requests after a start are not held up by them, and the first page
+  // that sets a password does not wait for them either (a failure shows where a password is checked).
+  setTimeout(() => {
+    preparePasswordStrength().catch(() => undefined);
+  }, STRENGTH_WARM_UP_DELAY_MS).unref();
 
   // Responses not yet sent: when the drain begins, they learn to close their connection afterwards.
   const pending = new Set<ServerResponse>();
