@@ -3,10 +3,19 @@
  * the strength check's advice as its feedback keys (marked), and back into texts in the page's language.
  */
 import type { PasswordVerdict } from '../src/accounts/password-check.ts';
-import { feedbackText } from '../src/auth/password-strength.ts';
+import { feedbackText, preparePasswordStrength } from '../src/auth/password-strength.ts';
 import type { Locale } from '../src/i18n/index.ts';
 
 const ADVICE = 'strength:';
+
+/**
+ * A page with a new-password form is being shown: the strength check's dictionaries (≈ 60 MB, ≈ 0.3 s to build) load
+ * in the background now, a step per turn of the event loop, so the form's POST finds them ready — and a Poort that
+ * never shows such a page never loads them. A failure shows again, and is reported, where a password is checked.
+ */
+export function warmUpPasswordCheck(): void {
+  preparePasswordStrength().catch(() => undefined);
+}
 
 /** The message list a page's flash keeps for a refused password. */
 export function refusalMessages(verdict: PasswordVerdict): string[] {

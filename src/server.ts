@@ -4,11 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type Provider from 'oidc-provider';
 import type { Config } from '../config/schema.ts';
 import { createApp } from './app.ts';
-import { preparePasswordStrength } from './auth/password-strength.ts';
 import { createContainer, type Container, type ContainerOptions } from './container.ts';
-
-/** How long after listening the password-strength dictionaries start loading. */
-const STRENGTH_WARM_UP_DELAY_MS = 2000;
 
 export interface RunningServer {
   server: Server;
@@ -37,12 +33,6 @@ export async function startServer(config: Config, options: ContainerOptions = {}
     server.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
-  // The password-strength dictionaries load in the background a little after Poort listens (a step per turn of the
-  // event loop, up to ≈ 200 ms each): the first requests after a start are not held up by them, and the first page
-  // that sets a password does not wait for them either (a failure shows where a password is checked).
-  setTimeout(() => {
-    preparePasswordStrength().catch(() => undefined);
-  }, STRENGTH_WARM_UP_DELAY_MS).unref();
 
   // Responses not yet sent: when the drain begins, they learn to close their connection afterwards.
   const pending = new Set<ServerResponse>();

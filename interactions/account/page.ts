@@ -4,7 +4,7 @@
  * and the forms the organisation's policy allows (`off`: no second-factor section; `required`: no "switch off").
  */
 import type { Context } from 'koa';
-import { shownRefusal } from '../password-refusal.ts';
+import { shownRefusal, warmUpPasswordCheck } from '../password-refusal.ts';
 import { RECOVERY_CODES_LOW } from '../../src/auth/factors/recovery-code.ts';
 import { PASSWORD_MIN_LENGTH } from '../../src/auth/password.ts';
 import { translator } from '../../src/i18n/index.ts';
@@ -46,6 +46,7 @@ export function showPage(deps: AccountDeps, codeStep: ReturnType<typeof createAc
     if (found.state === 'code') return codeStep.show(ctx, found.person);
     const { person } = found;
     await deps.sessionActivities.touch(person.session);
+    warmUpPasswordCheck();
     const taken = await deps.flows.takeFlash(person.uid, person.account._id);
     // A refused new password's advice, in the page's language (interactions/password-refusal.ts).
     const flash = taken && { ...taken, ...shownRefusal(taken.errors ?? [], person.locale) };

@@ -6,7 +6,7 @@
 import type { Context } from 'koa';
 import { RESET_PATH } from '../../src/accounts/password-reset.ts';
 import { PASSWORD_MIN_LENGTH } from '../../src/auth/password.ts';
-import { shownRefusal } from '../password-refusal.ts';
+import { shownRefusal, warmUpPasswordCheck } from '../password-refusal.ts';
 import type { createResetCodeStep } from './code.ts';
 import { linkLocale, showInvalid, tokenOf, type ResetDeps } from './deps.ts';
 
@@ -18,6 +18,7 @@ export function showReset(deps: ResetDeps, codeStep: ReturnType<typeof createRes
     const locale = linkLocale(ctx, link);
     const action = `${RESET_PATH}/${encodeURIComponent(token)}`;
     if (link.codeNeeded && !link.codeVerified) return codeStep.show(ctx, { token, link });
+    warmUpPasswordCheck();
     const flash = await deps.passwordResets.takeFlash(link.id);
     deps.views.render(ctx, 'reset-password/password', locale, {
       action,

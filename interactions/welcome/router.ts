@@ -21,7 +21,7 @@ import { localeFor } from '../../src/http/locale.ts';
 import { noStore } from '../../src/http/no-store.ts';
 import type { Views } from '../../src/http/views.ts';
 import { startBrowserSession } from '../../src/oidc/browser-session.ts';
-import { refusalMessages, shownRefusal } from '../password-refusal.ts';
+import { refusalMessages, shownRefusal, warmUpPasswordCheck } from '../password-refusal.ts';
 
 export interface WelcomeDeps {
   provider: Provider;
@@ -57,6 +57,7 @@ export function createWelcomeRouter(deps: WelcomeDeps): Router {
     const token = tokenOf(ctx);
     const link = await deps.invitations.open(token);
     if (!link) return deps.views.render(ctx, 'welcome/invalid', localeFor(ctx), { action: `${pageOf(token)}/fresh` }, 400);
+    warmUpPasswordCheck();
     const flash = await deps.passwordResets.takeFlash(link.id);
     const locale = localeFor(ctx, { account: link.account.locale });
     deps.views.render(ctx, 'welcome/password', locale, {
