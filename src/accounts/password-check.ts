@@ -6,6 +6,7 @@
  */
 import type { OrganisationModel } from '../db/models/organisation.ts';
 import { passwordFeedback, passwordProblems, type PasswordInputs, type PasswordProblem } from '../auth/password.ts';
+import { preparePasswordStrength } from '../auth/password-strength.ts';
 
 export interface PasswordVerdict {
   problems: PasswordProblem[];
@@ -31,6 +32,9 @@ export function createPasswordCheck(deps: {
       deps.organisations.findById(owner.organisationId, { name: 1 }).lean().exec(),
       deps.platformName(owner.organisationId),
     ]);
+    // The strength check's dictionaries, if not built yet, are built a step per turn of the event loop (≈ 0.3 s in
+    // all) rather than in one block inside the check below, so other requests' database work goes on meanwhile.
+    await preparePasswordStrength();
     const inputs: PasswordInputs = { email: owner.email, name: owner.name, organisation: organisation?.name, platform };
     return { problems: passwordProblems(password, inputs), feedback: passwordFeedback(password, inputs) };
   };
