@@ -11,8 +11,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { ACR, AMR } from '../../config/oidc.ts';
-import type { InvitationsService } from '../../src/accounts/invitations.ts';
-import { WELCOME_PATH } from '../../src/accounts/invitations.ts';
+import { WELCOME_PATH, type Invitations } from '../../src/accounts/invitations.ts';
 import type { PasswordResets } from '../../src/accounts/password-reset.ts';
 import { PASSWORD_MIN_LENGTH } from '../../src/auth/password.ts';
 import { readForm } from '../../src/http/body.ts';
@@ -26,7 +25,7 @@ import { refusalMessages, shownRefusal, warmUpPasswordCheck } from '../password-
 export interface WelcomeDeps {
   provider: Provider;
   views: Views;
-  invitations: InvitationsService;
+  invitations: Invitations;
   /** The link's page messages (post/redirect/get) live with the link's pointer, as a reset link's do. */
   passwordResets: Pick<PasswordResets, 'setFlash' | 'takeFlash'>;
   /** The organisation's platform: its first-party client, and where that client starts a login. */

@@ -22,21 +22,20 @@ import type { Renderer } from '../notify/render.ts';
 import type { Audit } from './audit.ts';
 import type { Inviter } from './vocabulary.ts';
 
-/** Who created the account, as the welcome e-mail names them (by role, never by name). */
-export type InvitedBy = { role: Extract<Inviter, 'operator'> } | { role: Exclude<Inviter, 'operator'>; id: string; ip?: string };
+/**
+ * Who created the account, as the welcome e-mail names them (by role, never by name); the id and address of the
+ * person who sends it now, for the audit log (none when the invited person asks for a fresh link).
+ */
+export interface InvitedBy {
+  role: Inviter;
+  id?: string;
+  ip?: string;
+}
 
 export interface SentInvitation {
   /** The link as e-mailed (the CLI prints it only in development, `--print-link`). */
   link: string;
   expiresAt: Date;
-}
-
-export interface Invitations {
-  /**
-   * E-mails a fresh welcome link to an invited account (the first one, or a new one that replaces the previous
-   * link). Throws InvitationError('not_invited') for an account that is not `invited`, ('not_found') for none.
-   */
-  send(accountId: string, by: InvitedBy): Promise<SentInvitation>;
 }
 
 export class InvitationError extends Error {
@@ -125,8 +124,8 @@ export function createInvitations(deps: InvitationDeps) {
     });
     await deps.mailer.send({ to: account.email, ...rendered, purpose: 'welcome' });
     await deps.audit.record({
-      type: 'account.welcome_sent', organisationId: account.organisationId, actorId: 'id' in by ? by.id : undefined, targetId: account._id,
-      ip: 'ip' in by ? by.ip : undefined, data: { by: by.role, expiresAt: expiresAt.toISOString() },
+      type: 'account.welcome_sent', organisationId: account.organisationId, actorId: by.id, targetId: account._id,
+      ip: by.ip, data: { by: by.role, expiresAt: expiresAt.toISOString() },
     });
     return { link, expiresAt };
   }
@@ -159,7 +158,7 @@ export function createInvitations(deps: InvitationDeps) {
     }
     // Only an account still waiting for its first password gets a new link; to an active one a welcome means nothing.
     if (!found || found.account.status !== 'invited') return;
-    await send(found.account._id, { role: found.account.invitation?.by ?? 'operator' } as InvitedBy);
+    await send(found.account._id, { role: found.account.invitation?.by ?? 'operator', ip });
   }
 
   return {
@@ -223,4 +222,4 @@ export function createInvitations(deps: InvitationDeps) {
   };
 }
 
-export type InvitationsService = ReturnType<typeof createInvitations>;
+export type Invitations = ReturnType<typeof createInvitations>;
