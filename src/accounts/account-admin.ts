@@ -124,6 +124,27 @@ export function createAccountAdmin(deps: AccountAdminDeps): AccountAdmin {
     return ended;
   }
 
+  /**
+   * Puts a professional on a client's list, or takes them off: one conditional update that changes something or
+   * nothing; only a change is audited.
+   */
+  async function relink(change: 'link' | 'unlink', clientId: string, professionalId: string, actor?: AdminActor): Promise<LinkResult> {
+    const { client } = await pair(clientId, professionalId, change === 'link');
+    const linking = change === 'link';
+    const changed = await accounts.findOneAndUpdate(
+      { _id: clientId, organisationId: client.organisationId, role: 'client', professionalIds: linking ? { $ne: professionalId } : professionalId },
+      linking ? { $addToSet: { professionalIds: professionalId } } : { $pull: { professionalIds: professionalId } },
+      { projection: FIELDS, returnDocument: 'after' },
+    ).lean<Found>().exec();
+    cache.forget(accountKey(clientId));
+    if (!changed) return { clientId, professionalIds: (await existing(clientId)).professionalIds };
+    await audit.record({
+      type: linking ? 'account.professional_linked' : 'account.professional_unlinked', organisationId: client.organisationId,
+      actorId: actor?.id, targetId: clientId, ip: actor?.ip, data: { professionalId },
+    });
+    return { clientId, professionalIds: changed.professionalIds };
+  }
+
   async function disable(accountId: string, actor?: AdminActor): Promise<DisableResult> {
     // The status before the change (the event names it); null when the account is not active or invited. A welcome
     // link still waiting goes too: enabled again, an invited account gets a new one (`account resend-welcome`).
@@ -169,37 +190,8 @@ export function createAccountAdmin(deps: AccountAdminDeps): AccountAdmin {
       return { id: accountId, status: enabled.status };
     },
 
-    async link(clientId, professionalId, actor) {
-      const { client } = await pair(clientId, professionalId, true);
-      const changed = await accounts.findOneAndUpdate(
-        { _id: clientId, organisationId: client.organisationId, role: 'client', professionalIds: { $ne: professionalId } },
-        { $addToSet: { professionalIds: professionalId } },
-        { projection: FIELDS, returnDocument: 'after' },
-      ).lean<Found>().exec();
-      cache.forget(accountKey(clientId));
-      if (!changed) return { clientId, professionalIds: (await existing(clientId)).professionalIds };
-      await audit.record({
-        type: 'account.professional_linked', organisationId: client.organisationId, actorId: actor?.id, targetId: clientId, ip: actor?.ip,
-        data: { professionalId },
-      });
-      return { clientId, professionalIds: changed.professionalIds };
-    },
-
-    async unlink(clientId, professionalId, actor) {
-      // A disabled professional can still be taken off a client's list.
-      const { client } = await pair(clientId, professionalId, false);
-      const changed = await accounts.findOneAndUpdate(
-        { _id: clientId, organisationId: client.organisationId, role: 'client', professionalIds: professionalId },
-        { $pull: { professionalIds: professionalId } },
-        { projection: FIELDS, returnDocument: 'after' },
-      ).lean<Found>().exec();
-      cache.forget(accountKey(clientId));
-      if (!changed) return { clientId, professionalIds: (await existing(clientId)).professionalIds };
-      await audit.record({
-        type: 'account.professional_unlinked', organisationId: client.organisationId, actorId: actor?.id, targetId: clientId, ip: actor?.ip,
-        data: { professionalId },
-      });
-      return { clientId, professionalIds: changed.professionalIds };
-    },
+    // A disabled professional can still be taken off a client's list, but not be put on it.
+    link: (clientId, professionalId, actor) => relink('link', clientId, professionalId, actor),
+    unlink: (clientId, professionalId, actor) => relink('unlink', clientId, professionalId, actor),
   };
 }
