@@ -22,7 +22,10 @@
  * |                       |            | is the password level (authorization, login); without a factor the set-up;   |
  * |                       |            | with the policy `off` unavailable                                            |
  * | action_requires_code  | code       | 2FA on (change_password, forgot_password, disable)                           |
- * | max_age, login_prompt | full login | oidc-provider's own checks, not this rule: `max_age` (also 0), `prompt=login`|
+ * | reauthentication (t) | code       | 2FA on and the request's `max_age` has passed since the session's last login |
+ * |                       |            | (its `auth_time`): the code is a fresh authentication (RFC 9470 step-up)     |
+ * | max_age (t)           | full login | the same with 2FA off for the person: the password again                     |
+ * | login_prompt          | full login | oidc-provider's own check, not this rule: `prompt=login`                     |
  * | essential_acr(s)      | code       | oidc-provider's own: an essential `acr` claim the session's acr does not meet|
  * |                       |            | (beside mfa_requested; Poort refuses it right after a login result)          |
  * | organisation_mismatch | full login | not this rule: the tenant rule of src/oidc/policy.ts                         |
@@ -109,6 +112,14 @@ export function sessionFacts(
 export interface StepUpRequest {
   acr_values?: unknown;
   claims?: unknown;
+  /** Seconds since the last authentication that the client accepts (number or digits). */
+  max_age?: unknown;
+}
+
+/** The request's `max_age` in seconds, when it has a valid one. */
+export function requestedMaxAge(params: StepUpRequest): number | undefined {
+  const value = typeof params.max_age === 'string' && /^\d{1,10}$/.test(params.max_age) ? Number(params.max_age) : params.max_age;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
 
 export type Asked =
@@ -120,7 +131,7 @@ export type Asked =
 
 export type Reason =
   | 'no_session' | 'session_too_old' | 'second_factor_missing' | 'code_expired' | 'inactive' | 'enrolment_required'
-  | 'mfa_requested' | 'action_requires_code';
+  | 'mfa_requested' | 'reauthentication' | 'max_age' | 'action_requires_code';
 
 export interface Due {
   outcome: 'none' | 'code' | 'enrolment' | 'login' | 'unavailable';
@@ -144,7 +155,7 @@ export interface DueInput {
  * organisation_mismatch, …) asks the full login.
  */
 export const CODE_ONLY_REASONS: ReadonlySet<string> = new Set([
-  'second_factor_missing', 'code_expired', 'inactive', 'enrolment_required', 'mfa_requested', 'essential_acr', 'essential_acrs',
+  'second_factor_missing', 'code_expired', 'inactive', 'enrolment_required', 'mfa_requested', 'reauthentication', 'essential_acr', 'essential_acrs',
 ]);
 
 /** The acr values a request asks for: `acr_values` and the `claims` parameter's essential acr (object or JSON). */
@@ -225,6 +236,10 @@ function judge(f: {
   if (on && proven && timers && age(codeAt) > policy.codeValidity) found.push(['code_expired', 'code']);
   if (on && timers && lastActiveAt && age(lastActiveAt) > policy.inactivityTimeout) found.push(['inactive', 'code']);
   if (!f.forPage && policy.twoFactor === 'required' && !account.hasSecondFactor) found.push(['enrolment_required', 'enrolment']);
+  // The last authentication is the session's last login result (oidc-provider's login time, the tokens' auth_time):
+  // with 2FA on, a code alone renews it; otherwise the password does.
+  const maxAge = f.request ? requestedMaxAge(f.request) : undefined;
+  if (timers && maxAge !== undefined && age(session.loginAt) > maxAge) found.push(on ? ['reauthentication', 'code'] : ['max_age', 'login']);
   if (f.request && asksForMultiFactor(f.request) && acrFor(session.amr) !== ACR.multiFactor) {
     found.push(['mfa_requested', policy.twoFactor === 'off' ? 'unavailable' : account.hasSecondFactor ? 'code' : 'enrolment']);
   }

@@ -1,7 +1,7 @@
 /**
  * Login-prompt checks Poort adds to oidc-provider's base policy. Each answers "prompt again?" for a session.
- * Full login (password): organisation_mismatch, session_too_old. Code only (the password session stays):
- * second_factor_missing, code_expired, inactive, enrolment_required, mfa_requested. Apart from the tenant rule
+ * Full login (password): organisation_mismatch, session_too_old, max_age. Code only (the password session stays):
+ * reauthentication, second_factor_missing, code_expired, inactive, enrolment_required, mfa_requested. Apart from the tenant rule
  * (organisation_mismatch) each check prompts exactly when the one rule, src/auth/due.ts, names its reason; they stay
  * separate checks because oidc-provider reports the reasons per check. A check still unmet right after a login result
  * throws unmet_authentication_requirements instead of prompting again (no loops).
@@ -50,7 +50,11 @@ export function createInteractionPolicy(deps: PolicyDeps): interactionPolicy.Pro
           account: facts,
           policy: facts,
           session: session && sessionFacts(session, activity, deps.sessionMaxAge),
-          asked: { action: 'authorization', request: { acr_values: ctx.oidc.params?.acr_values, claims: ctx.oidc.claims }, loginResult: justLoggedIn(ctx) },
+          asked: {
+            action: 'authorization',
+            request: { acr_values: ctx.oidc.params?.acr_values, claims: ctx.oidc.claims, max_age: ctx.oidc.params?.max_age },
+            loginResult: justLoggedIn(ctx),
+          },
           now: deps.now(),
         });
         return { login, due };
@@ -85,6 +89,13 @@ export function createInteractionPolicy(deps: PolicyDeps): interactionPolicy.Pro
       return prompt;
     };
   }
+  // `max_age` is judged by the one rule on Poort's clock, where a code alone can renew the authentication (step-up,
+  // RFC 9470): oidc-provider's own check (wall clock, always a full login) gives way to the rule's two reasons.
+  const maxAgeAt = login.checks.findIndex((check) => check.reason === 'max_age');
+  if (maxAgeAt === -1) throw new Error('oidc-provider base policy has no max_age check');
+  login.checks.remove('max_age');
+  login.checks.add(dueCheck('max_age', 'End-User authentication could not be obtained'), maxAgeAt);
+  login.checks.add(dueCheck('reauthentication', 'the last authentication is older than max_age'), maxAgeAt + 1);
   // Its description is oidc-provider's own "no session" one: a prompt=none answer must not tell the client that the
   // browser holds a session at another organisation.
   login.checks.add(new Check('organisation_mismatch', 'End-User authentication is required', 'login_required', async (ctx: KoaContextWithOIDC) => {

@@ -150,8 +150,16 @@ describe('the timers of docs/two-factor.md', () => {
       NOTHING],
     ['right after a password-only login result, a code still due is unavailable (no prompt loop)',
       { account: withFactor, policy: optional, session: passwordSession, asked: authorization({}, true) }, { outcome: 'unavailable', reasons: ['second_factor_missing'] }],
-    ['max_age is oidc-provider\'s own check, not this rule: an mfa session with max_age=0 gets nothing here',
-      { account: withFactor, policy: optional, session: mfaSession, asked: authorization({ max_age: '0' }) }, NOTHING],
+    ['max_age passed since the last login, 2FA on: the code alone authenticates again (step-up)',
+      { account: withFactor, policy: optional, session: mfaSession, asked: authorization({ max_age: 540 }) }, code('reauthentication')],
+    ['max_age passed, 2FA off for the person: the full login',
+      { account: withFactor, policy: off, session: mfaSession, asked: authorization({ max_age: '540' }) }, { outcome: 'login', reasons: ['max_age'] }],
+    ['max_age passed, a password session of an account without a factor: the full login',
+      { account: noFactor, policy: optional, session: passwordSession, asked: authorization({ max_age: '540' }) }, { outcome: 'login', reasons: ['max_age'] }],
+    ['max_age not yet passed: nothing',
+      { account: withFactor, policy: optional, session: mfaSession, asked: authorization({ max_age: '600' }) }, NOTHING],
+    ['right after a login result max_age is not judged again (no loop)',
+      { account: withFactor, policy: optional, session: mfaSession, asked: authorization({ max_age: 540 }, true) }, NOTHING],
   ]);
 });
 
