@@ -87,6 +87,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     sessionMaxAge: raw.SESSION_MAX_AGE,
     invitationTtl: raw.INVITATION_TTL,
     stepUpMaxAge: raw.STEP_UP_MAX_AGE,
+    auditRetention: raw.AUDIT_RETENTION,
     logLevel: raw.LOG_LEVEL,
     devOutbox: !production && !raw.SMTP_URL,
   };

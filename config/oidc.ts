@@ -12,6 +12,17 @@ export const AMR = { password: 'pwd', totp: 'otp', sms: 'sms', recovery: 'rc', m
 
 export const SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 
+/**
+ * The admin API as an OAuth resource server (RFC 8707): its resource indicator is `<ISSUER>/api/admin`, its only
+ * scope `admin`; its access tokens are RFC 9068 JWTs (`at+jwt`) that live five minutes.
+ */
+export const ADMIN_API = {
+  path: '/api/admin',
+  scope: 'admin',
+  accessTokenTTL: 5 * 60,
+} as const;
+export const adminResource = (issuer: string): string => `${issuer.replace(/\/$/, '')}${ADMIN_API.path}`;
+
 /** Which claims each scope releases; `acr`, `amr` and `auth_time` are in every ID token. */
 export const CLAIMS = {
   openid: ['sub', 'acr', 'amr', 'auth_time'],

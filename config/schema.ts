@@ -57,7 +57,10 @@ export const envSchema = z.object({
   SESSION_MAX_AGE: duration.default(43200).describe('Absolute session age after which a full login is asked (12h)'),
   INVITATION_TTL: duration.default(259200).pipe(z.number().max(30 * 86400, 'must be at most 30 days'))
     .describe('How long the link of a welcome e-mail (first password) stays valid (72h, at most 30d)'),
-  STEP_UP_MAX_AGE: duration.default(600).describe('How recent a second factor must be for sensitive admin actions (10m)'),
+  STEP_UP_MAX_AGE: duration.default(600)
+    .describe('How recent the last login (with its code, where 2FA is on) must be for the admin API\'s sensitive actions (10m)'),
+  AUDIT_RETENTION: duration.default(365 * 86400).pipe(z.number().min(86400, 'must be at least 1 day'))
+    .describe('How long audit events are kept before they are purged (365d, at least 1d)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
     .describe('pino log level'),
 });
@@ -90,6 +93,8 @@ export interface Config {
   invitationTtl: number;
   /** Seconds. */
   stepUpMaxAge: number;
+  /** Seconds an audit event is kept. */
+  auditRetention: number;
   logLevel: RawEnv['LOG_LEVEL'];
   /** Mails and SMS are kept in memory and shown at /dev/outbox (never in production). */
   devOutbox: boolean;

@@ -8,6 +8,7 @@ import { createInteractionsRouter } from '../interactions/router.ts';
 import { createResetPasswordRouter } from '../interactions/reset-password/router.ts';
 import { createWelcomeRouter } from '../interactions/welcome/router.ts';
 import { createProviderPages } from '../interactions/logout/pages.ts';
+import { createAdminApiRouter } from './admin-api/router.ts';
 import { ASSETS_DIR, VIEWS_DIR, type Container } from './container.ts';
 import { createDemoRpRouter } from './dev/demo-rp.ts';
 import { createOutboxRouter } from './dev/outbox-router.ts';
@@ -37,6 +38,7 @@ export function createApp(c: Container): Provider {
       now: c.now,
       sessionMaxAge: c.config.sessionMaxAge,
     },
+    backchannelLogout: c.backchannelLogout,
   });
   // A database outage inside one of its endpoints becomes a 503 in errorHandler; anything else is logged as a bug.
   provider.on('server_error', providerServerErrors(c.logger));
@@ -65,6 +67,7 @@ export function createApp(c: Container): Provider {
       loginContext: c.loginContext, sessionActivities: c.sessionActivities, notices: c.notices, audit: c.audit,
       now: c.now, flows: c.accountFlows, passwordChange: c.passwordChange, sessionMaxAge: c.config.sessionMaxAge,
       platformOf: (id) => c.clients.platformOf(id), issuer: c.config.issuer,
+      sessions: { list: c.browserSessions, end: c.endSessions },
     }),
     createWelcomeRouter({
       provider, views: c.views, invitations: c.invitations, passwordResets: c.passwordResets, platformOf: (id) => c.clients.platformOf(id),
@@ -73,13 +76,20 @@ export function createApp(c: Container): Provider {
     createResetPasswordRouter({
       views: c.views, passwordResets: c.passwordResets, secondFactors: c.secondFactors, audit: c.audit, notices: c.notices,
     }),
+    createAdminApiRouter({
+      issuer: c.config.issuer, jwks: c.config.jwks, stepUpMaxAge: c.config.stepUpMaxAge, now: c.now,
+      accounts: c.accounts, directory: c.accountDirectory, accountAdmin: c.accountAdmin, invitations: c.invitations, resetTwoFactor: c.resetTwoFactor,
+      organisations: c.organisations, secondFactors: c.secondFactors, audit: c.audit, clients: c.apiClients, logger: c.logger,
+    }),
   ];
   if (c.config.env !== 'production') routers.push(createDemoRpRouter({ issuer: c.config.issuer, views: c.views }));
   if (c.outbox) routers.push(createOutboxRouter(c.outbox, VIEWS_DIR));
 
   // Each request reads a document once (src/db/read-cache.ts): the cache lives for the request, around everything.
-  provider.use((_ctx, next) => c.readCache.run(next));
+  // It also carries the request's User-Agent, which the adapter keeps beside a session it saves (the account page).
+  provider.use((ctx, next) => c.readCache.run(next, { userAgent: ctx.get('user-agent') || undefined }));
   provider.use(requestLog(c.logger, c.config.trustProxy));
+  provider.use((ctx, next) => c.requestContext.run({ requestId: String(ctx.state.requestId) }, next));
   provider.use(securityHeaders);
   provider.use(errorHandler(c.views, c.logger));
   provider.use(httpsOnly(c.config.issuer, ['/healthz', '/readyz']));

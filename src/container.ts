@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Connection, mongo } from 'mongoose';
 import type { Config } from '../config/schema.ts';
 import { createAccountAdmin } from './accounts/account-admin.ts';
+import { createAccountDirectory } from './accounts/account-directory.ts';
 import { createAccounts } from './accounts/accounts.ts';
 import { createInvitations } from './accounts/invitations.ts';
 import { createPasswordChange } from './accounts/password-change.ts';
@@ -33,10 +34,14 @@ import { startPurgeJob } from './db/purge.ts';
 import { createReadCache } from './db/read-cache.ts';
 import { createViews } from './http/views.ts';
 import { createLogger, type Logger } from './log.ts';
+import { createRequestContext } from './request-context.ts';
 import { createMailer } from './notify/mailer.ts';
 import { createOutbox, type Outbox } from './notify/outbox.ts';
 import { createRenderer } from './notify/render.ts';
-import { endSessionsOf } from './oidc/account-sessions.ts';
+import type { EndedSessions } from './accounts/ended-sessions.ts';
+import { endSessionsOf, sessionsOf, type SessionChoice } from './oidc/account-sessions.ts';
+import { createBackchannelLogout, type DeliveryOptions } from './oidc/backchannel-logout.ts';
+import { createApiClients } from './oidc/api-clients.ts';
 import { createOidcIndexes } from './oidc/adapter.ts';
 import { createClientStore } from './oidc/client-store.ts';
 
@@ -51,6 +56,8 @@ export interface ContainerOptions {
   purge?: boolean;
   /** Keep the development outbox in this file, shared with the CLI's processes (`npm run dev`). */
   outboxFile?: string;
+  /** Back-channel logout timing: attempts, retry delays and how they are waited for, each POST's timeout (tests). */
+  backchannelLogout?: DeliveryOptions;
 }
 
 export async function createContainer(config: Config, options: ContainerOptions = {}) {
@@ -63,7 +70,9 @@ export async function createContainer(config: Config, options: ContainerOptions 
   await createIndexes(models);
   await createOidcIndexes(db);
 
-  const audit = createAudit(models.AuditEvent, logger, now);
+  // The request under way (app.ts runs every request in it): the audit log writes its id beside each event.
+  const requestContext = createRequestContext();
+  const audit = createAudit({ model: models.AuditEvent, logger, now, requestId: () => requestContext.current()?.requestId });
   // One per Poort: each request gets its own entries (src/db/read-cache.ts; app.ts runs every request in it).
   const readCache = createReadCache();
   const hasher = await createPasswordHasher();
@@ -94,7 +103,19 @@ export async function createContainer(config: Config, options: ContainerOptions 
     now,
     cache: readCache,
   });
-  const stopPurge = options.purge ? startPurgeJob(db, logger) : () => undefined;
+  const stopPurge = options.purge ? startPurgeJob(db, logger, { auditRetention: config.auditRetention, now }) : () => undefined;
+
+  // Back-channel logout (src/oidc/backchannel-logout.ts); its signer is the provider, set when the app builds it.
+  const backchannelLogout = createBackchannelLogout({ audit, logger, ...options.backchannelLogout });
+  /**
+   * The one way Poort ends an account's sessions (use cases, the account page, the admin API): the sessions and
+   * their grants end, and each client they logged into gets its back-channel logout, sent in the background.
+   */
+  const endSessions = async (accountId: string, which: SessionChoice = {}): Promise<EndedSessions> => {
+    const { logouts, ...ended } = await endSessionsOf(db, accountId, which);
+    backchannelLogout.deliver(logouts);
+    return ended;
+  };
 
   const renderer = createRenderer(VIEWS_DIR);
   const notices = createNotices({ accounts: models.Account, mailer, renderer, logger, now });
@@ -102,7 +123,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const loginContext = createLoginContexts({ accounts, organisations, factors: secondFactors });
   const passwordResets = createPasswordResets({
     resets: models.PasswordReset, accounts: models.Account, db, loginContext, hasher, passwordThrottle, passwordCheck,
-    endSessions: (accountId) => endSessionsOf(db, accountId), sessionActivities, audit, notices, mailer, renderer,
+    endSessions, sessionActivities, audit, notices, mailer, renderer,
     issuer: config.issuer, now, logger,
   });
   await passwordResets.createIndexes();
@@ -126,6 +147,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     notices,
     views: createViews(VIEWS_DIR, { cache: config.env !== 'development' }),
     readCache,
+    requestContext,
     organisations,
     accounts,
     clients,
@@ -136,20 +158,29 @@ export async function createContainer(config: Config, options: ContainerOptions 
     sessionActivities,
     /** Invitations: the welcome e-mail and its link (CLI now, the admin API later). */
     invitations,
-    /** Account status (disable, enable) and the professional ↔ client links (CLI now, the admin API later). */
+    /** The accounts of an organisation for administrators: list and search, name, language and role (CLI, admin API). */
+    accountDirectory: createAccountDirectory({ accounts: models.Account, audit, cache: readCache }),
+    /** The clients behind admin API tokens, read fresh on every call (src/oidc/api-clients.ts). */
+    apiClients: createApiClients(models.OidcClient),
+    /** Account status (disable, enable, ending sessions) and the professional ↔ client links (CLI, admin API). */
     accountAdmin: createAccountAdmin({
-      accounts: models.Account, endSessions: (accountId: string) => endSessionsOf(db, accountId), sessionActivities, audit, cache: readCache,
+      accounts: models.Account, endSessions, sessionActivities, audit, cache: readCache,
     }),
     /** The second-factor reset by an operator or a manager (CLI, admin API). */
     resetTwoFactor: createTwoFactorReset({
-      accounts: models.Account, secondFactors, endSessions: (accountId) => endSessionsOf(db, accountId), sessionActivities, audit, notices,
+      accounts: models.Account, secondFactors, endSessions, sessionActivities, audit, notices,
     }),
     /** The account security page: its per-session state, and the password change. */
     accountFlows: createAccountFlows(models.AccountFlow, box, now),
     passwordChange: createPasswordChange({
-      accounts: models.Account, hasher, passwordCheck, endSessions: (accountId, keep) => endSessionsOf(db, accountId, keep), sessionActivities, now,
+      accounts: models.Account, hasher, passwordCheck, endSessions, sessionActivities, now,
     }),
     loginContext,
+    /** Ends an account's sessions and grants, with their back-channel logouts (see above). */
+    endSessions,
+    /** The account's live browser sessions (the account page's list). */
+    browserSessions: (accountId: string) => sessionsOf(db, accountId, now),
+    backchannelLogout,
     /** Forgot password: the e-mailed link, its code step and the new password. */
     passwordResets,
     async close(): Promise<void> {
@@ -157,6 +188,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
       // Requests answered already may still be sending their mail.
       await passwordResets.settle();
       await invitations.settle();
+      await backchannelLogout.settle();
       await mailer.close();
       await connection.close();
     },

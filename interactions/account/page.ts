@@ -11,6 +11,7 @@ import { translator } from '../../src/i18n/index.ts';
 import { offeredMethods } from '../enrolment/methods.ts';
 import type { AccountDeps } from './deps.ts';
 import { BASE, visit, type Person } from './person.ts';
+import { sessionRows } from './sessions.ts';
 import type { createAccountCodeStep } from './verify.ts';
 
 /** A duration choice as the page names it: minutes below an hour, else hours. */
@@ -54,6 +55,7 @@ export function showPage(deps: AccountDeps, codeStep: ReturnType<typeof createAc
     const recoveryRemaining = await deps.secondFactors.recoveryRemaining(person.account._id);
     const { twoFactor, codeValidity } = person.context;
     const method = twoFactor === 'off' ? undefined : status.method;
+    const sessions = await sessionRows(deps, person);
     deps.views.render(ctx, 'account/security', person.locale, {
       base: BASE,
       ...(await wayOut(deps, person.account.organisationId)),
@@ -70,6 +72,8 @@ export function showPage(deps: AccountDeps, codeStep: ReturnType<typeof createAc
       canDisable: twoFactor === 'optional' && Boolean(method),
       validity: codeValidity,
       validityChoices: person.organisation.codeValidityChoices.map((value) => ({ value, ...durationLabel(value) })),
+      sessions,
+      otherSessions: sessions.some((session) => !session.current),
     });
   };
 }

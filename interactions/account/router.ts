@@ -14,6 +14,7 @@ import { showPage } from './page.ts';
 import { submitPassword } from './password.ts';
 import { BASE } from './person.ts';
 import { finishRecoveryCodes, renewRecoveryCodes, showRecoveryCodes } from './recovery-codes.ts';
+import { submitEndOtherSessions, submitEndSession } from './sessions.ts';
 import { createAccountCodeStep, sendCode } from './verify.ts';
 
 export type { AccountDeps };
@@ -37,5 +38,7 @@ export function createAccountRouter(deps: AccountDeps): Router {
   router.post('/code-validity', submitCodeValidity(deps));
   router.post('/disable', submitDisable(deps));
   router.post('/password', submitPassword(deps));
+  router.post('/sessions/end', submitEndSession(deps));
+  router.post('/sessions/end-others', submitEndOtherSessions(deps));
   return router;
 }

@@ -30,7 +30,8 @@ export interface CodePlace<S> {
   open(ctx: Context): Promise<S | undefined>;
   fallback(ctx: Context): string;
   accountId(state: S): string;
-  organisationId?(state: S): string | undefined;
+  /** The account's organisation, for the audit events of this place. */
+  organisationId(state: S): string | undefined;
   /** The place a sent code is bound to. */
   purpose(state: S): Purpose;
   locale(ctx: Context, state: S): Locale;
@@ -74,7 +75,7 @@ export function createCodeStep<S>(deps: CodeStepDeps, place: CodePlace<S>) {
 
   async function audit(ctx: Context, state: S, result: VerifyResult): Promise<void> {
     const accountId = place.accountId(state);
-    const organisationId = place.organisationId?.(state);
+    const organisationId = place.organisationId(state);
     if (result.ok) {
       await deps.audit.record({ type: `${place.auditPrefix}.second_factor`, organisationId, actorId: accountId, targetId: accountId, ip: ctx.ip, data: { method: result.amr } });
       return;

@@ -16,6 +16,7 @@ import { pendingLoginPlace, type PendingLogin } from './pending.ts';
 function loginPlace(deps: InteractionDeps): CodePlace<PendingLogin> {
   return {
     ...pendingLoginPlace(deps),
+    organisationId: (state) => state.pending.context?.organisationId,
     purpose: (state) => ({ kind: 'login', id: state.uid }),
     locale: (_ctx, state) => state.locale ?? 'en',
     submit: (state) => `/interaction/${state.uid}/second-factor`,

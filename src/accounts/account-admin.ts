@@ -1,6 +1,6 @@
 /**
- * Account administration by an operator (CLI) or, later, a manager (admin API): an account's status (disable,
- * enable) and which professionals treat a client (`professionalIds`).
+ * Account administration by an operator (CLI) or a manager (admin API): an account's status (disable, enable),
+ * which professionals treat a client (`professionalIds`), and ending all of an account's sessions.
  *
  * Each change is one conditional update of the account document, so of two operators acting at once one changes
  * the account and the other gets the answer for what is there now. Disabling ends every session and grant (refresh
@@ -83,6 +83,17 @@ export interface AccountAdmin {
   link(clientId: string, professionalId: string, actor?: AdminActor): Promise<LinkResult>;
   /** Removes a professional from a client's professionals (no change when not linked). */
   unlink(clientId: string, professionalId: string, actor?: AdminActor): Promise<LinkResult>;
+  /**
+   * Ends every session and grant (refresh and access tokens) of the account, whatever its status, and its session
+   * timers; the account itself stays as it is. Audited as `account.sessions_revoked`.
+   */
+  revokeSessions(accountId: string, actor?: AdminActor): Promise<RevokeResult>;
+}
+
+export interface RevokeResult {
+  id: string;
+  sessionsEnded: number;
+  grantsRevoked: number;
 }
 
 type Found = Pick<Account, '_id' | 'organisationId' | 'role' | 'status' | 'professionalIds'>;
@@ -193,5 +204,16 @@ export function createAccountAdmin(deps: AccountAdminDeps): AccountAdmin {
     // A disabled professional can still be taken off a client's list, but not be put on it.
     link: (clientId, professionalId, actor) => relink('link', clientId, professionalId, actor),
     unlink: (clientId, professionalId, actor) => relink('unlink', clientId, professionalId, actor),
+
+    async revokeSessions(accountId, actor) {
+      const account = await existing(accountId);
+      const ended = await endAll(accountId);
+      const result: RevokeResult = { id: accountId, sessionsEnded: ended.sessionUids.length, grantsRevoked: ended.grantsRevoked };
+      await audit.record({
+        type: 'account.sessions_revoked', organisationId: account.organisationId, actorId: actor?.id, targetId: accountId, ip: actor?.ip,
+        data: { sessionsEnded: result.sessionsEnded, grantsRevoked: result.grantsRevoked },
+      });
+      return result;
+    },
   };
 }

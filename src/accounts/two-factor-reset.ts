@@ -18,7 +18,8 @@ export type ResetActor = { kind: 'operator' } | { kind: 'account'; id: string; r
 
 export interface TwoFactorResetDeps {
   accounts: AccountModel;
-  secondFactors: { get(accountId: string): Promise<unknown>; remove(accountId: string): Promise<void> };
+  /** Removes the factor, recovery codes, set-ups and throttles; true when a factor was removed by this call. */
+  secondFactors: { remove(accountId: string): Promise<boolean> };
   /** Ends every session and grant of the account (src/oidc/account-sessions.ts). */
   endSessions(accountId: string): Promise<{ sessionUids: string[]; grantsRevoked: number }>;
   sessionActivities: { forgetAccount(accountId: string): Promise<void> };
@@ -42,8 +43,8 @@ export function createTwoFactorReset(deps: TwoFactorResetDeps) {
   return async function resetTwoFactor(accountId: string, actor: ResetActor): Promise<ResetResult> {
     const account = await deps.accounts.findById(accountId, { organisationId: 1, locale: 1 }).lean().exec();
     if (!account) throw new AccountError('account_not_found', 'account not found');
-    const hadSecondFactor = Boolean(await deps.secondFactors.get(accountId));
-    await deps.secondFactors.remove(accountId);
+    // One delete decides whether there was a factor (parallel resets: one of them says so).
+    const hadSecondFactor = await deps.secondFactors.remove(accountId);
     const ended = await deps.endSessions(accountId);
     await deps.sessionActivities.forgetAccount(accountId);
     await deps.audit.record({

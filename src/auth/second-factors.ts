@@ -84,6 +84,16 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
       };
     },
 
+    /**
+     * The enrolled method of each of these accounts that has one (accounts without a factor are absent): one read
+     * for a whole list, e.g. a page of the admin API's accounts.
+     */
+    async enrolledMethods(accountIds: readonly string[]): Promise<Map<string, string>> {
+      if (accountIds.length === 0) return new Map();
+      const found = await factors.find({ _id: { $in: [...accountIds] } }, { method: 1 }).lean<Array<Pick<SecondFactor, '_id' | 'method'>>>().exec();
+      return new Map(found.map((factor) => [factor._id, factor.method]));
+    },
+
     /** How many unused recovery codes the account has (none without a factor: they stand in for it). */
     async recoveryRemaining(accountId: string): Promise<number> {
       return (await load(accountId)) ? recovery.remaining(accountId) : 0;
@@ -179,15 +189,20 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
     },
 
     /** Removes the factor, its recovery codes, pending set-ups and its throttling state (disable, or a reset). */
-    async remove(accountId: string): Promise<void> {
+    /**
+     * Removes the factor and everything that goes with it. True for the one call that removed the factor: the
+     * delete itself decides, so of parallel removals (resets) exactly one reports that there was a factor.
+     */
+    async remove(accountId: string): Promise<boolean> {
       cache.forget(key(accountId));
-      await factors.deleteOne({ _id: accountId });
+      const { deletedCount } = await factors.deleteOne({ _id: accountId });
       await Promise.all([
         recovery.remove(accountId),
         enrolments.deleteMany({ accountId }),
         throttle.clear(`${accountId}:code`),
         throttle.clear(`${accountId}:recovery`),
       ]);
+      return deletedCount === 1;
     },
   };
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { generateJwks } from '../../config/load.ts';
 import { duration, type Config } from '../../config/schema.ts';
 import { AccountAdminError, type AccountAdminErrorCode } from '../accounts/account-admin.ts';
+import { AccountError } from '../accounts/accounts.ts';
 import { emailSchema } from '../accounts/email.ts';
 import { InvitationError, type SentInvitation } from '../accounts/invitations.ts';
 import { POLICY_LIMITS, PolicyError, policyOf, type PolicyChange } from '../accounts/organisations.ts';
@@ -14,7 +15,7 @@ import { ROLES, TWO_FACTOR_POLICIES } from '../accounts/vocabulary.ts';
 import { METHOD_IDS } from '../auth/factors/index.ts';
 import type { Container } from '../container.ts';
 import { LOCALES } from '../i18n/index.ts';
-import { isInitiateLoginUri } from '../oidc/client-store.ts';
+import { isClientEndpointUri } from '../oidc/client-store.ts';
 
 export interface Command<S extends z.ZodType> {
   usage: string;
@@ -28,8 +29,9 @@ export interface Command<S extends z.ZodType> {
 const define = <S extends z.ZodType>(command: Command<S>): Command<S> => command;
 const id = z.string().trim().min(1, 'is required').max(100);
 const redirectUri = z.url({ message: 'must be an absolute URL' }).refine((u) => !u.includes('#'), 'must not contain a fragment');
-const initiateLoginUri = z.url({ message: 'must be an absolute URL' })
-  .refine(isInitiateLoginUri, 'must be an https URL (http only on localhost or 127.0.0.1), without a fragment');
+/** An endpoint of the client itself: `--initiate-login-uri`, `--backchannel-logout-uri`. */
+const clientEndpointUri = z.url({ message: 'must be an absolute URL' })
+  .refine(isClientEndpointUri, 'must be an https URL (http only on localhost or 127.0.0.1), without a fragment');
 const need = (deps: { container?: Container }): Container => {
   if (!deps.container) throw new Error('internal: command needs the database');
   return deps.container;
@@ -219,6 +221,24 @@ export const COMMANDS = {
       return administer(() => need(deps).accountAdmin.unlink(args.client, args.professional));
     },
   }),
+  'account update': define({
+    usage: 'account update --id ACCOUNT_ID [--name NAME] [--locale en|nl] [--role client|professional|manager]   '
+      + '(only the options given change; a client or professional with links keeps its role until they are unlinked)',
+    options: { id: { type: 'string' }, name: { type: 'string' }, locale: { type: 'string' }, role: { type: 'string' } },
+    schema: z.object({
+      id, name: z.string().trim().min(1, 'must not be empty').max(200).optional(), locale: z.enum(LOCALES).optional(), role: z.enum(ROLES).optional(),
+    }).refine((a) => a.name !== undefined || a.locale !== undefined || a.role !== undefined, { message: 'give --name, --locale or --role', path: ['id'] }),
+    needsDatabase: true,
+    async run(deps, args) {
+      try {
+        const { account, changed } = await need(deps).accountDirectory.update(args.id, { name: args.name, locale: args.locale, role: args.role });
+        return { id: account._id, name: account.name, locale: account.locale, role: account.role, changed };
+      } catch (error) {
+        if (!(error instanceof AccountError)) throw error;
+        throw new Error(`${error.code === 'account_not_found' ? '--id' : '--role'}: ${error.message}`);
+      }
+    },
+  }),
   'account reset-2fa': define({
     usage: 'account reset-2fa --id ACCOUNT_ID   (removes the second factor and recovery codes, ends all sessions and refresh tokens, e-mails the person)',
     options: { id: { type: 'string' } },
@@ -229,11 +249,12 @@ export const COMMANDS = {
     },
   }),
   'client create': define({
-    usage: 'client create --org ID --redirect-uri URI [--redirect-uri URI…] [--post-logout-redirect-uri URI…] [--name NAME] [--public] [--first-party] [--pkce required|optional] [--auth-method client_secret_basic|client_secret_post] [--client-credentials] [--initiate-login-uri URI]',
+    usage: 'client create --org ID --redirect-uri URI [--redirect-uri URI…] [--post-logout-redirect-uri URI…] [--name NAME] [--public] [--first-party] [--pkce required|optional] [--auth-method client_secret_basic|client_secret_post] [--client-credentials] [--initiate-login-uri URI] [--backchannel-logout-uri URI]',
     options: {
       org: { type: 'string' }, 'redirect-uri': { type: 'string', multiple: true }, 'post-logout-redirect-uri': { type: 'string', multiple: true },
       name: { type: 'string' }, public: { type: 'boolean' }, 'first-party': { type: 'boolean' }, pkce: { type: 'string' },
       'auth-method': { type: 'string' }, 'client-credentials': { type: 'boolean' }, 'initiate-login-uri': { type: 'string' },
+      'backchannel-logout-uri': { type: 'string' },
     },
     schema: z.object({
       org: id,
@@ -245,7 +266,8 @@ export const COMMANDS = {
       pkce: z.enum(['required', 'optional']).default('required'),
       'auth-method': z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
       'client-credentials': z.boolean().default(false),
-      'initiate-login-uri': initiateLoginUri.optional(),
+      'initiate-login-uri': clientEndpointUri.optional(),
+      'backchannel-logout-uri': clientEndpointUri.optional(),
     }).refine((a) => !(a.public && a.pkce === 'optional'), { message: 'a public client always requires PKCE', path: ['pkce'] }),
     needsDatabase: true,
     async run(deps, args) {
@@ -254,7 +276,7 @@ export const COMMANDS = {
       const created = await c.clients.create({
         organisationId: args.org, name: args.name, redirectUris: args['redirect-uri'], postLogoutRedirectUris: args['post-logout-redirect-uri'],
         public: args.public, firstParty: args['first-party'], pkce: args.pkce, authMethod: args['auth-method'], clientCredentials: args['client-credentials'],
-        initiateLoginUri: args['initiate-login-uri'],
+        initiateLoginUri: args['initiate-login-uri'], backchannelLogoutUri: args['backchannel-logout-uri'],
       });
       return { client_id: created.clientId, ...(created.clientSecret ? { client_secret: created.clientSecret } : {}) };
     },

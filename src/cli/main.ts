@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import { AccountError } from '../accounts/accounts.ts';
+import { createApp } from '../app.ts';
 import { createContainer, type Container } from '../container.ts';
 import { createLogger } from '../log.ts';
 import { COMMANDS, type CommandName } from './commands.ts';
@@ -51,6 +52,9 @@ async function main(argv: string[]): Promise<void> {
     if (command.needsDatabase) {
       const { uri, dev } = database(config);
       container = await createContainer({ ...config, mongodbUri: uri }, { logger: createLogger('silent'), ...(dev ? { outboxFile: DEV_OUTBOX_FILE } : {}) });
+      // The provider signs the logout tokens of the sessions a command ends (a disable, a second-factor reset);
+      // closing the container waits for their delivery.
+      createApp(container);
     }
     // The table entry and its parsed arguments belong together; TypeScript cannot correlate them through the union.
     const result = await (command.run as (d: unknown, a: unknown) => Promise<unknown>)({ config, container }, parsed.data);

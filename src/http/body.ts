@@ -1,16 +1,14 @@
 /**
- * Reads an HTML form body (application/x-www-form-urlencoded) for one route: at most 64 kB, valid UTF-8,
- * otherwise a 4xx. There is no global body parser: oidc-provider parses its own endpoints.
+ * Reads a request body for one route: an HTML form (application/x-www-form-urlencoded) or, for the admin API, JSON.
+ * At most 64 kB, valid UTF-8, otherwise a 4xx. There is no global body parser: oidc-provider parses its own endpoints.
  */
 import type { Context } from 'koa';
 import { HttpError, badRequest } from './problem.ts';
 
 export const FORM_LIMIT_BYTES = 64 * 1024;
 
-export async function readForm(ctx: Context): Promise<Record<string, string>> {
-  if (!ctx.is('application/x-www-form-urlencoded')) {
-    throw new HttpError(415, 'unsupported_media_type', 'error.badRequest', 'expected a form submission');
-  }
+/** The body as UTF-8 text, refused past FORM_LIMIT_BYTES (declared or sent) before more is read. */
+async function readText(ctx: Context, what: string): Promise<string> {
   const declared = Number(ctx.get('content-length') || 0);
   if (declared > FORM_LIMIT_BYTES) throw new HttpError(413, 'body_too_large', 'error.tooLarge');
   const chunks: Buffer[] = [];
@@ -20,12 +18,41 @@ export async function readForm(ctx: Context): Promise<Record<string, string>> {
     if (size > FORM_LIMIT_BYTES) throw new HttpError(413, 'body_too_large', 'error.tooLarge');
     chunks.push(chunk);
   }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw badRequest('invalid_encoding', `the ${what} must be UTF-8`);
+  }
+}
+
+/**
+ * A JSON body (`application/json` or a `+json` type): the parsed value, whatever its shape (the route's schema
+ * checks it). Not JSON, or not UTF-8 (RFC 8259 §8.1), is a 400 `invalid_json`; another content type a 415.
+ */
+export async function readJson(ctx: Context): Promise<unknown> {
+  if (!ctx.is('application/json', '+json')) {
+    throw new HttpError(415, 'unsupported_media_type', 'error.badRequest', 'expected a JSON body (Content-Type: application/json)');
+  }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
-  } catch {
-    throw badRequest('invalid_encoding', 'the form must be UTF-8');
+    text = await readText(ctx, 'JSON body');
+  } catch (error) {
+    if (error instanceof HttpError && error.code === 'invalid_encoding') throw badRequest('invalid_json', error.message);
+    throw error;
   }
+  try {
+    // JSON.parse makes a "__proto__" key an own property, never the prototype; the schema keeps only known keys.
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw badRequest('invalid_json', 'the body is not valid JSON');
+  }
+}
+
+export async function readForm(ctx: Context): Promise<Record<string, string>> {
+  if (!ctx.is('application/x-www-form-urlencoded')) {
+    throw new HttpError(415, 'unsupported_media_type', 'error.badRequest', 'expected a form submission');
+  }
+  const text = await readText(ctx, 'form');
   // No prototype: a field named "__proto__", "constructor" or "toString" is a field like any other, never an
   // inherited property (`key in {}` is true for those, and assigning "__proto__" would drop the field).
   const form: Record<string, string> = Object.create(null) as Record<string, string>;

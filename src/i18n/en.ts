@@ -1,8 +1,10 @@
 /** English catalogue: the reference set of keys. */
+import { accountSessionsEn } from './account-sessions-en.ts';
 import { strengthEn } from './strength-en.ts';
 
 export const en = {
   ...strengthEn,
+  ...accountSessionsEn,
   'app.name': 'Poort',
   'app.skip': 'Skip to content',
   'lang.en': 'English',

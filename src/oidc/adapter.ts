@@ -47,7 +47,15 @@ export interface StoredEntry {
   userCode?: string;
   /** The account a session, grant or token belongs to (see account-sessions.ts). */
   accountId?: string;
+  /**
+   * A Session's device: the User-Agent of the last request that saved it (the account page's list of sessions,
+   * account-sessions.ts). Noted in the write oidc-provider makes anyway, so it costs no database command.
+   */
+  userAgent?: string;
 }
+
+/** The longest User-Agent kept beside a session: enough to name browser and system, and no room to fill a document. */
+const USER_AGENT_MAX = 512;
 
 /** Models whose entries carry a grantId and die with their grant. */
 const GRANT_BOUND = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest'];
@@ -185,6 +193,8 @@ class MongoAdapter implements Adapter {
     if (payload.uid) set.uid = payload.uid;
     if (payload.userCode) set.userCode = payload.userCode;
     if (typeof payload.accountId === 'string') set.accountId = payload.accountId;
+    const { userAgent } = this.request.device();
+    if (this.model === 'Session' && userAgent) set.userAgent = userAgent.slice(0, USER_AGENT_MAX);
     // A session saved again after its logout no longer belongs to the account: drop the stale field.
     const update = set.accountId ? { $set: set } : { $set: set, $unset: { accountId: '' as const } };
     this.forget(id, payload.uid);

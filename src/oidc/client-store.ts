@@ -22,8 +22,10 @@ export interface NewClient {
   clientCredentials?: boolean;
   /** A chosen client id (development seeding); random otherwise. */
   clientId?: string;
-  /** The client's `initiate_login_uri`: https, or http on localhost / 127.0.0.1 (see isInitiateLoginUri). */
+  /** The client's `initiate_login_uri`: https, or http on localhost / 127.0.0.1 (see isClientEndpointUri). */
   initiateLoginUri?: string;
+  /** The client's `backchannel_logout_uri` (same rule): it gets a logout token whenever a session it served ends. */
+  backchannelLogoutUri?: string;
 }
 
 /** An organisation's platform: where Poort sends a person of that organisation to start a login. */
@@ -47,10 +49,11 @@ export interface ClientStore {
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1']);
 
 /**
- * An acceptable `initiate_login_uri`: an absolute https URL without a fragment, or http on localhost / 127.0.0.1
- * (a platform running on the developer's machine).
+ * An acceptable endpoint of the client itself (`initiate_login_uri`, `backchannel_logout_uri`): an absolute https
+ * URL without a fragment or credentials, or http on localhost / 127.0.0.1 (a platform running on the developer's
+ * machine).
  */
-export function isInitiateLoginUri(uri: string): boolean {
+export function isClientEndpointUri(uri: string): boolean {
   const url = URL.parse(uri);
   if (!url || url.hash || uri.includes('#') || url.username || url.password) return false;
   return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
@@ -78,8 +81,11 @@ export function createClientStore(model: OidcClientModel): ClientStore {
   return {
     async create(input) {
       if (input.public && input.pkce === 'optional') throw new Error('--pkce optional is only for confidential clients');
-      if (input.initiateLoginUri !== undefined && !isInitiateLoginUri(input.initiateLoginUri)) {
+      if (input.initiateLoginUri !== undefined && !isClientEndpointUri(input.initiateLoginUri)) {
         throw new Error('initiate_login_uri must be an https URL (http only on localhost or 127.0.0.1), without a fragment');
+      }
+      if (input.backchannelLogoutUri !== undefined && !isClientEndpointUri(input.backchannelLogoutUri)) {
+        throw new Error('backchannel_logout_uri must be an https URL (http only on localhost or 127.0.0.1), without a fragment');
       }
       const clientId = input.clientId ?? randomBytes(16).toString('base64url');
       const clientSecret = input.public ? undefined : randomBytes(32).toString('base64url');
@@ -93,6 +99,7 @@ export function createClientStore(model: OidcClientModel): ClientStore {
         grant_types: grantTypes,
         response_types: ['code'],
         ...(input.initiateLoginUri ? { initiate_login_uri: input.initiateLoginUri } : {}),
+        ...(input.backchannelLogoutUri ? { backchannel_logout_uri: input.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
       };
       await model.create({
         _id: clientId,

@@ -7,8 +7,10 @@ import type { mongo } from 'mongoose';
 import type { ReadCache } from '../db/read-cache.ts';
 import type { Config } from '../../config/schema.ts';
 import { ACR_VALUES, CLAIMS, CLOCK_TOLERANCE, SCOPES, TTL } from '../../config/oidc.ts';
+import { adminApiResourceServer, assuranceClaims } from './resource-server.ts';
 import type { Account } from '../db/models/account.ts';
 import { createAdapterFactory } from './adapter.ts';
+import { providerSigner, type BackchannelLogout } from './backchannel-logout.ts';
 import { secretMatches, type ClientStore } from './client-store.ts';
 import { createFindAccount } from './find-account.ts';
 import { loadExistingGrant } from './grants.ts';
@@ -30,6 +32,8 @@ export interface ProviderDeps {
   account(id: string): Promise<Account | undefined>;
   pages: ProviderPages;
   policy: PolicyDeps;
+  /** Back-channel logout's delivery (src/oidc/backchannel-logout.ts): this provider signs its tokens. */
+  backchannelLogout: Pick<BackchannelLogout, 'deliver' | 'useSigner'>;
 }
 
 /** oidc-provider's cookie options (the session cookie and the interaction's), also for a session Poort starts itself. */
@@ -37,7 +41,7 @@ export function cookieOptionsFor(issuer: string) {
   return { httpOnly: true, sameSite: 'lax' as const, signed: true, secure: issuer.startsWith('https://') };
 }
 
-export function createProvider({ config, db, readCache, clients, account, pages, policy }: ProviderDeps): Provider {
+export function createProvider({ config, db, readCache, clients, account, pages, policy, backchannelLogout }: ProviderDeps): Provider {
   const cookieOptions = cookieOptionsFor(config.issuer);
   const configuration: Configuration = {
     adapter: createAdapterFactory(db, clients, readCache),
@@ -78,6 +82,17 @@ export function createProvider({ config, db, readCache, clients, account, pages,
       },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
+      // The admin API is the one resource server (src/oidc/resource-server.ts): a `resource` of `<ISSUER>/api/admin`
+      // with scope `admin` gets a five-minute at+jwt; a code or refresh token granted for it keeps issuing for it.
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => undefined,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, indicator, client) => adminApiResourceServer(config.issuer, indicator, client),
+      },
+      // Discovery says backchannel_logout_supported and backchannel_logout_session_supported; a client's ID tokens
+      // carry `sid` when it registered a backchannel_logout_uri (client-store.ts sets the session as required).
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: pages.logoutSource,
@@ -89,6 +104,8 @@ export function createProvider({ config, db, readCache, clients, account, pages,
       policy: createInteractionPolicy(policy),
     },
     loadExistingGrant,
+    // acr, amr and auth_time in the admin API's access tokens (RFC 9470 step-up reads them there).
+    extraTokenClaims: (ctx, token) => assuranceClaims(ctx, token),
     renderError: pages.renderError,
     // OpenID Connect requires redirect_uri on every authorization request, even for a client with one registered.
     allowOmittingSingleRegisteredRedirectUri: false,
@@ -96,9 +113,10 @@ export function createProvider({ config, db, readCache, clients, account, pages,
     clockTolerance: CLOCK_TOLERANCE,
     clientBasedCORS: () => false,
     ttl: {
-      AccessToken: TTL.AccessToken,
+      // The admin API's tokens live as long as its resource server says (five minutes); other tokens as before.
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? TTL.AccessToken,
       AuthorizationCode: TTL.AuthorizationCode,
-      ClientCredentials: TTL.ClientCredentials,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? TTL.ClientCredentials,
       IdToken: TTL.IdToken,
       Interaction: TTL.Interaction,
       RefreshToken: TTL.RefreshToken,
@@ -119,5 +137,13 @@ export function createProvider({ config, db, readCache, clients, account, pages,
   provider.Client.prototype.compareClientSecret = function compare(this: { clientSecret?: string }, actual: string) {
     return secretMatches(this.clientSecret, actual);
   };
+  // oidc-provider's end_session posts each client's logout token itself and waits for every one inside the logout
+  // request: Poort's delivery service sends them instead (in the background, retried), signed by this provider.
+  (provider.Client.prototype as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> })
+    .backchannelLogout = function handOver(this: { clientId: string }, sub: string, sid: string) {
+      backchannelLogout.deliver([{ clientId: this.clientId, sid, accountId: sub }]);
+      return Promise.resolve();
+    };
+  backchannelLogout.useSigner(providerSigner(provider));
   return provider;
 }

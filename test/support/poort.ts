@@ -2,6 +2,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../config/load.ts';
+import type { ContainerOptions } from '../../src/container.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { testDatabaseUri } from './database.ts';
@@ -19,7 +20,7 @@ export interface TestPoort extends RunningServer {
 }
 
 /** `env` holds extra configuration as environment strings, exactly as an operator would write them. */
-export async function startPoort(tag: string, env: Record<string, string> = {}, options: { now?: () => Date; logger?: Logger } = {}): Promise<TestPoort> {
+export async function startPoort(tag: string, env: Record<string, string> = {}, options: { now?: () => Date; logger?: Logger; backchannelLogout?: ContainerOptions['backchannelLogout'] } = {}): Promise<TestPoort> {
   const port = await freePort();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -30,7 +31,7 @@ export async function startPoort(tag: string, env: Record<string, string> = {}, 
     ...env,
   });
   const logger = options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const running = await startServer(config, { logger, now: options.now });
+  const running = await startServer(config, { logger, now: options.now, backchannelLogout: options.backchannelLogout });
   return { ...running, issuer: config.issuer };
 }
 

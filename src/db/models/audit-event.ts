@@ -10,6 +10,8 @@ export interface AuditEvent {
   /** Whom or what it concerns (account id, client id). */
   targetId?: string;
   ip?: string;
+  /** The id of the request that caused it (the request log's `reqId`), when a request did. */
+  requestId?: string;
   data?: Record<string, string | number | boolean>;
   at: Date;
 }
@@ -22,12 +24,15 @@ const schema = new Schema<AuditEvent>(
     actorId: { type: String },
     targetId: { type: String },
     ip: { type: String },
+    requestId: { type: String },
     data: { type: Schema.Types.Mixed },
     at: { type: Date, required: true },
   },
   { collection: 'audit_events', versionKey: false },
 );
 schema.index({ organisationId: 1, at: -1 });
+// The retention purge (src/db/purge.ts) deletes by age.
+schema.index({ at: 1 });
 
 export type AuditEventModel = Model<AuditEvent>;
 export const auditEventModel = (db: Connection): AuditEventModel =>

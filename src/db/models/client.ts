@@ -13,6 +13,13 @@ export interface ClientMetadata {
    * people there, e.g. "back to the platform", so the platform begins the authorization request.
    */
   initiate_login_uri?: string;
+  /**
+   * Where Poort posts a logout token when a session the client was logged into ends (OpenID Connect Back-Channel
+   * Logout 1.0; src/oidc/backchannel-logout.ts). Set with `backchannel_logout_session_required`: every token names
+   * the session (`sid`), and the ID tokens carry it too.
+   */
+  backchannel_logout_uri?: string;
+  backchannel_logout_session_required?: boolean;
 }
 
 /** An OIDC relying party of one organisation. */
