@@ -3,6 +3,7 @@
  * with the variable it concerns; `src/main.ts` prints it and exits 1.
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { envSchema, type Config } from './schema.ts';
@@ -50,7 +51,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   need('MONGODB_URI', raw.MONGODB_URI);
   need('SMTP_URL', raw.SMTP_URL);
   need('COOKIE_KEYS', raw.COOKIE_KEYS);
-  need('ENCRYPTION_KEY', raw.ENCRYPTION_KEY);
+  if (production && raw.ENCRYPTION_KEY === undefined && raw.ENCRYPTION_KEYS === undefined && !invalid.has('ENCRYPTION_KEY') && !invalid.has('ENCRYPTION_KEYS')) {
+    problems.push('ENCRYPTION_KEY: required in production (or ENCRYPTION_KEYS)');
+  }
   if (production && !raw.JWKS && !raw.JWKS_FILE) problems.push('JWKS: required in production (or JWKS_FILE)');
   if (raw.JWKS && raw.JWKS_FILE) problems.push('JWKS_FILE: set either JWKS or JWKS_FILE, not both');
   if (Boolean(raw.SMS_WEBHOOK_URL) !== Boolean(raw.SMS_WEBHOOK_SECRET) && !invalid.has('SMS_WEBHOOK_URL') && !invalid.has('SMS_WEBHOOK_SECRET')) {
@@ -61,9 +64,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (cookieKeys.some((k) => k.length < 32)) problems.push('COOKIE_KEYS: each key must be at least 32 characters');
   if (production && raw.COOKIE_KEYS && cookieKeys.includes(DEV_COOKIE_KEY)) problems.push('COOKIE_KEYS: the development key is refused in production');
 
-  const encryptionKey = Buffer.from(raw.ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY, 'base64');
-  if (encryptionKey.length !== 32) problems.push('ENCRYPTION_KEY: must be 32 bytes, base64-encoded');
-  if (production && raw.ENCRYPTION_KEY === DEV_ENCRYPTION_KEY) problems.push('ENCRYPTION_KEY: the development key is refused in production');
+  const encryptionKeys = readEncryptionKeys(raw, problems);
+
+  if (raw.METRICS_PORT !== undefined && raw.METRICS_PORT !== 0 && raw.METRICS_PORT === raw.PORT) {
+    problems.push('METRICS_PORT: must differ from PORT (metrics are never served on the public port)');
+  }
 
   const jwks = readJwks(raw, cwd, problems);
 
@@ -74,7 +79,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     issuer,
     mongodbUri: raw.MONGODB_URI,
     cookieKeys,
-    encryptionKey,
+    encryptionKeys,
     jwks,
     smtpUrl: raw.SMTP_URL,
     mailFrom: raw.MAIL_FROM,
@@ -88,9 +93,66 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     invitationTtl: raw.INVITATION_TTL,
     stepUpMaxAge: raw.STEP_UP_MAX_AGE,
     auditRetention: raw.AUDIT_RETENTION,
+    metricsPort: raw.METRICS_PORT,
+    metricsHost: raw.METRICS_HOST,
+    // More hashes at once than cores only queue inside the thread pool, each holding its 19 MiB meanwhile.
+    hashConcurrency: Math.min(raw.UV_THREADPOOL_SIZE, availableParallelism()),
     logLevel: raw.LOG_LEVEL,
     devOutbox: !production && !raw.SMTP_URL,
   };
+}
+
+/** The key id of the single-key form, ENCRYPTION_KEY (and of the development key). */
+export const SINGLE_ENCRYPTION_KID = 'default';
+const KID = /^[A-Za-z0-9_-]{1,32}$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$|^[A-Za-z0-9_-]+$/;
+
+/**
+ * ENCRYPTION_KEYS `kid:base64key,kid:base64key…` (the sealing key first), or ENCRYPTION_KEY as `default:<key>`; the
+ * development key where neither is set outside production. Production refuses the development key in any place.
+ */
+function readEncryptionKeys(raw: ReturnType<typeof envSchema.parse>, problems: string[]): Config['encryptionKeys'] {
+  const production = raw.NODE_ENV === 'production';
+  const devKey = Buffer.from(DEV_ENCRYPTION_KEY, 'base64');
+  if (raw.ENCRYPTION_KEY !== undefined && raw.ENCRYPTION_KEYS !== undefined) {
+    problems.push('ENCRYPTION_KEYS: set either ENCRYPTION_KEY or ENCRYPTION_KEYS, not both');
+    return [];
+  }
+  if (raw.ENCRYPTION_KEYS === undefined) {
+    const key = Buffer.from(raw.ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY, 'base64');
+    if (key.length !== 32) problems.push('ENCRYPTION_KEY: must be 32 bytes, base64-encoded');
+    else if (production && raw.ENCRYPTION_KEY !== undefined && key.equals(devKey)) problems.push('ENCRYPTION_KEY: the development key is refused in production');
+    return [{ kid: SINGLE_ENCRYPTION_KID, key }];
+  }
+  const entries = raw.ENCRYPTION_KEYS.split(',').map((entry) => entry.trim()).filter(Boolean);
+  if (entries.length === 0) problems.push('ENCRYPTION_KEYS: give at least one kid:base64key entry');
+  const keys: Config['encryptionKeys'] = [];
+  const seen = new Set<string>();
+  for (const [index, entry] of entries.entries()) {
+    const at = `ENCRYPTION_KEYS: entry ${index + 1}`;
+    const colon = entry.indexOf(':');
+    const kid = colon < 0 ? '' : entry.slice(0, colon).trim();
+    const text = colon < 0 ? '' : entry.slice(colon + 1).trim();
+    if (colon < 0) {
+      problems.push(`${at}: must be kid:base64key`);
+      continue;
+    }
+    if (!KID.test(kid)) {
+      problems.push(`${at}: the key id must be 1 to 32 letters, digits, - or _`);
+      continue;
+    }
+    if (seen.has(kid)) problems.push(`ENCRYPTION_KEYS: key id ${kid} appears more than once`);
+    seen.add(kid);
+    const key = Buffer.from(text, 'base64');
+    if (!BASE64.test(text) || key.length !== 32) {
+      problems.push(`ENCRYPTION_KEYS: key ${kid} must be 32 bytes, base64-encoded`);
+      continue;
+    }
+    if (production && key.equals(devKey)) problems.push(`ENCRYPTION_KEYS: key ${kid} is the development key, refused in production`);
+    if (keys.some((k) => k.key.equals(key))) problems.push(`ENCRYPTION_KEYS: key ${kid} repeats an earlier key`);
+    keys.push({ kid, key });
+  }
+  return keys;
 }
 
 function readJwks(raw: ReturnType<typeof envSchema.parse>, cwd: string, problems: string[]): Config['jwks'] {

@@ -37,7 +37,9 @@ export const envSchema = z.object({
   COOKIE_KEYS: z.string().optional()
     .describe('Comma-separated keys that sign cookies, newest first, each at least 32 characters (rotate by prepending)'),
   ENCRYPTION_KEY: z.string().optional()
-    .describe('32 random bytes, base64: encrypts second-factor secrets at rest (AES-256-GCM)'),
+    .describe('32 random bytes, base64: encrypts second-factor secrets at rest (AES-256-GCM). The single-key form of ENCRYPTION_KEYS, key id `default`'),
+  ENCRYPTION_KEYS: z.string().optional()
+    .describe('Comma-separated `kid:base64key` entries (32 bytes each), the sealing key first; the others still open what they sealed (rotate with `secrets reseal`). Instead of ENCRYPTION_KEY'),
   JWKS: z.string().optional().describe('Signing keys as a private JWK Set (JSON). Needs an RSA key for RS256'),
   JWKS_FILE: z.string().optional().describe('Path of a file holding the private JWK Set (instead of JWKS)'),
   SMTP_URL: z.url({ protocol: /^smtps?$/, message: 'must be an smtp:// or smtps:// URL' }).optional()
@@ -61,6 +63,13 @@ export const envSchema = z.object({
     .describe('How recent the last login (with its code, where 2FA is on) must be for the admin API\'s sensitive actions (10m)'),
   AUDIT_RETENTION: duration.default(365 * 86400).pipe(z.number().min(86400, 'must be at least 1 day'))
     .describe('How long audit events are kept before they are purged (365d, at least 1d)'),
+  METRICS_PORT: z.coerce.number({ message: portMessage }).int(portMessage).min(0, portMessage).max(65535, portMessage).optional()
+    .describe('Port of the Prometheus /metrics listener (a separate server, never the public one). Unset: no metrics'),
+  METRICS_HOST: z.string().trim().min(1).default('127.0.0.1')
+    .describe('Address the metrics listener binds to (127.0.0.1: loopback only; 0.0.0.0 inside a container network)'),
+  UV_THREADPOOL_SIZE: z.coerce.number({ message: 'must be a whole number from 1 to 64' }).int('must be a whole number from 1 to 64')
+    .min(1, 'must be a whole number from 1 to 64').max(64, 'must be a whole number from 1 to 64').default(4)
+    .describe('Node\'s thread pool, where password hashing runs (Node reads it too); password hashes run at once on at most this many threads and no more than the machine has cores (4)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
     .describe('pino log level'),
 });
@@ -74,7 +83,8 @@ export interface Config {
   issuer: string;
   mongodbUri: string | undefined;
   cookieKeys: string[];
-  encryptionKey: Buffer;
+  /** Encryption keys, the sealing one first (src/auth/secret-box.ts); at least one. */
+  encryptionKeys: { kid: string; key: Buffer }[];
   jwks: { keys: Record<string, unknown>[] };
   smtpUrl: string | undefined;
   mailFrom: string;
@@ -95,6 +105,11 @@ export interface Config {
   stepUpMaxAge: number;
   /** Seconds an audit event is kept. */
   auditRetention: number;
+  /** Port of the /metrics listener; undefined: no metrics listener. */
+  metricsPort: number | undefined;
+  metricsHost: string;
+  /** Password hashes (argon2, 19 MiB each) computed at once: the thread pool's size, at most the cores available. */
+  hashConcurrency: number;
   logLevel: RawEnv['LOG_LEVEL'];
   /** Mails and SMS are kept in memory and shown at /dev/outbox (never in production). */
   devOutbox: boolean;

@@ -8,6 +8,7 @@ import { createInteractionsRouter } from '../interactions/router.ts';
 import { createResetPasswordRouter } from '../interactions/reset-password/router.ts';
 import { createWelcomeRouter } from '../interactions/welcome/router.ts';
 import { createProviderPages } from '../interactions/logout/pages.ts';
+import { accountKey } from './accounts/accounts.ts';
 import { createAdminApiRouter } from './admin-api/router.ts';
 import { ASSETS_DIR, VIEWS_DIR, type Container } from './container.ts';
 import { createDemoRpRouter } from './dev/demo-rp.ts';
@@ -22,6 +23,8 @@ import { securityHeaders } from './http/security-headers.ts';
 import { unauthorizedClientErrors } from './oidc/grant-errors.ts';
 import { recordActivity } from './oidc/activity.ts';
 import { createInteractionStates } from './oidc/interaction-state.ts';
+import { httpMetrics } from './metrics/http.ts';
+import { recordProviderEvents } from './metrics/provider.ts';
 import { createProvider } from './oidc/provider.ts';
 
 export function createApp(c: Container): Provider {
@@ -31,6 +34,7 @@ export function createApp(c: Container): Provider {
     readCache: c.readCache,
     clients: c.clients,
     account: (id) => c.accounts.get(id),
+    grantAccount: { collection: c.models.Account.collection.collectionName, cacheKey: accountKey },
     pages: createProviderPages(c.views),
     policy: {
       loginContext: c.loginContext,
@@ -42,6 +46,8 @@ export function createApp(c: Container): Provider {
   });
   // A database outage inside one of its endpoints becomes a 503 in errorHandler; anything else is logged as a bug.
   provider.on('server_error', providerServerErrors(c.logger));
+  // Tokens issued by grant type, token refusals and server errors (src/metrics/provider.ts), when metrics are on.
+  if (c.metrics) recordProviderEvents(provider, c.metrics);
 
   const routers = [
     createHealthRouter(c.db),
@@ -85,6 +91,8 @@ export function createApp(c: Container): Provider {
   if (c.config.env !== 'production') routers.push(createDemoRpRouter({ issuer: c.config.issuer, views: c.views }));
   if (c.outbox) routers.push(createOutboxRouter(c.outbox, VIEWS_DIR));
 
+  // The request duration histogram, outermost so it times everything below (labelled by route template).
+  if (c.metrics) provider.use(httpMetrics(c.metrics));
   // Each request reads a document once (src/db/read-cache.ts): the cache lives for the request, around everything.
   // It also carries the request's User-Agent, which the adapter keeps beside a session it saves (the account page).
   provider.use((ctx, next) => c.readCache.run(next, { userAgent: ctx.get('user-agent') || undefined }));

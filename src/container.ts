@@ -20,11 +20,11 @@ import { createTwoFactorReset } from './accounts/two-factor-reset.ts';
 import { createAccountFlows } from './auth/account-flow.ts';
 import { createPasswordHasher } from './auth/password.ts';
 import { createThrottle } from './auth/throttle.ts';
-import { createFactorRegistry } from './auth/factors/index.ts';
+import { createFactorRegistry, METHOD_IDS, RECOVERY_CODE } from './auth/factors/index.ts';
 import { createRecoveryCodes } from './auth/factors/recovery-code.ts';
 import { createSmsCodes } from './auth/factors/sms-codes.ts';
 import { createSecondFactors, LOCK_AFTER } from './auth/second-factors.ts';
-import { createSecretBox } from './auth/secret-box.ts';
+import { createSecretBox, storedMacKey } from './auth/secret-box.ts';
 import { createSmsSender, smsAvailable } from './notify/sms.ts';
 import { createLoginContexts } from './auth/login-context.ts';
 import { createSessionActivities } from './auth/session-activity.ts';
@@ -34,6 +34,8 @@ import { startPurgeJob } from './db/purge.ts';
 import { createReadCache } from './db/read-cache.ts';
 import { createViews } from './http/views.ts';
 import { createLogger, type Logger } from './log.ts';
+import type { Metrics } from './metrics/metrics.ts';
+import { NO_METRICS, type Recorder } from './metrics/recorder.ts';
 import { createRequestContext } from './request-context.ts';
 import { createMailer } from './notify/mailer.ts';
 import { createOutbox, type Outbox } from './notify/outbox.ts';
@@ -64,18 +66,28 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? (() => new Date());
   if (!config.mongodbUri) throw new Error('MONGODB_URI is not set');
-  const connection: Connection = await connectDatabase({ uri: config.mongodbUri, timeoutSeconds: config.databaseTimeout, logger });
+  // Prometheus metrics only with a metrics listener (METRICS_PORT); otherwise the services record into NO_METRICS.
+  // prom-client is loaded only then.
+  const metrics: Metrics | undefined = config.metricsPort === undefined
+    ? undefined
+    : (await import('./metrics/metrics.ts')).createMetrics({ factors: [...METHOD_IDS, RECOVERY_CODE.id] });
+  const record: Recorder = metrics ?? NO_METRICS;
+  const connection: Connection = await connectDatabase({
+    uri: config.mongodbUri, timeoutSeconds: config.databaseTimeout, logger, onCommand: metrics?.databaseCommand,
+  });
   const db = connection.db as mongo.Db;
   const models = bindModels(connection);
-  await createIndexes(models);
-  await createOidcIndexes(db);
+  // Every collection's indexes at once, awaited below before Poort serves (a unique index must exist before the
+  // first write it guards): one wait for the database instead of one per collection, a good part of a start.
+  const indexes: Promise<unknown>[] = [createIndexes(models), createOidcIndexes(db)];
 
   // The request under way (app.ts runs every request in it): the audit log writes its id beside each event.
   const requestContext = createRequestContext();
   const audit = createAudit({ model: models.AuditEvent, logger, now, requestId: () => requestContext.current()?.requestId });
   // One per Poort: each request gets its own entries (src/db/read-cache.ts; app.ts runs every request in it).
   const readCache = createReadCache();
-  const hasher = await createPasswordHasher();
+  const hasher = await createPasswordHasher({ maxConcurrent: config.hashConcurrency });
+  metrics?.watchHashing(() => hasher.load());
   const clients = createClientStore(models.OidcClient);
   const passwordCheck = createPasswordCheck({ organisations: models.Organisation, platformName: async (id) => (await clients.platformOf(id))?.name });
   const accounts = createAccounts({ accounts: models.Account, organisations: models.Organisation, hasher, audit, cache: readCache, passwordCheck });
@@ -83,12 +95,13 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const outbox: Outbox | undefined = config.devOutbox ? createOutbox(50, options.outboxFile) : undefined;
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outbox, logger });
   const passwordThrottle = createThrottle(db, 'password');
-  await passwordThrottle.createIndexes();
-  const box = createSecretBox(config.encryptionKey);
+  indexes.push(passwordThrottle.createIndexes());
+  // Sealing under the encryption keys; keyed hashes under the MAC key stored (sealed) in the database.
+  const box = createSecretBox(config.encryptionKeys, await storedMacKey(db, config.encryptionKeys, now));
   const codeThrottle = createThrottle(db, 'second_factor', { lockAfter: LOCK_AFTER });
-  await codeThrottle.createIndexes();
+  indexes.push(codeThrottle.createIndexes());
   const smsCodes = createSmsCodes(models.SmsCode, db, box, now);
-  await smsCodes.createIndexes();
+  indexes.push(smsCodes.createIndexes());
   const smsSender = createSmsSender({ webhookUrl: config.smsWebhookUrl, secret: config.smsWebhookSecret, outbox, logger });
   const factorRegistry = createFactorRegistry({
     totp: { factors: models.SecondFactor, box, now },
@@ -102,6 +115,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     throttle: codeThrottle,
     now,
     cache: readCache,
+    metrics: record,
   });
   const stopPurge = options.purge ? startPurgeJob(db, logger, { auditRetention: config.auditRetention, now }) : () => undefined;
 
@@ -124,14 +138,17 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const passwordResets = createPasswordResets({
     resets: models.PasswordReset, accounts: models.Account, db, loginContext, hasher, passwordThrottle, passwordCheck,
     endSessions, sessionActivities, audit, notices, mailer, renderer,
-    issuer: config.issuer, now, logger,
+    issuer: config.issuer, now, logger, metrics: record,
   });
-  await passwordResets.createIndexes();
+  indexes.push(passwordResets.createIndexes());
   const invitations = createInvitations({
     accounts: models.Account, organisations: models.Organisation, links: models.PasswordReset, db, hasher, passwordCheck, audit, mailer, renderer,
     issuer: config.issuer, ttlSeconds: config.invitationTtl, now, logger,
   });
-  await invitations.createIndexes();
+  indexes.push(invitations.createIndexes());
+  // All settled before the first failure is thrown: none is left to fail unobserved.
+  const failed = (await Promise.allSettled(indexes)).find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
   return {
     config,
     logger,
@@ -148,11 +165,13 @@ export async function createContainer(config: Config, options: ContainerOptions 
     views: createViews(VIEWS_DIR, { cache: config.env !== 'development' }),
     readCache,
     requestContext,
+    /** Prometheus metrics (src/metrics/), when METRICS_PORT is set: the registry the metrics listener serves. */
+    metrics,
     organisations,
     accounts,
     clients,
     passwordCheck,
-    passwordLogin: createPasswordLogin({ accounts: models.Account, findByEmail: accounts.findByEmail, hasher, audit, throttle: passwordThrottle }),
+    passwordLogin: createPasswordLogin({ accounts: models.Account, findByEmail: accounts.findByEmail, hasher, audit, throttle: passwordThrottle, metrics: record }),
     secondFactors,
     box,
     sessionActivities,
@@ -168,7 +187,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     }),
     /** The second-factor reset by an operator or a manager (CLI, admin API). */
     resetTwoFactor: createTwoFactorReset({
-      accounts: models.Account, secondFactors, endSessions, sessionActivities, audit, notices,
+      accounts: models.Account, secondFactors, endSessions, sessionActivities, audit, notices, metrics: record,
     }),
     /** The account security page: its per-session state, and the password change. */
     accountFlows: createAccountFlows(models.AccountFlow, box, now),

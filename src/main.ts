@@ -1,13 +1,7 @@
-/** Boot: configuration → database → services → HTTP; graceful shutdown on SIGTERM/SIGINT. */
-import module from 'node:module';
-
-// Keep V8's compiled code on disk (os.tmpdir()/node-compile-cache, keyed by file content): later starts skip most
-// of the parsing of the ~800 modules Poort loads (docs/benchmarks.md). It only covers modules imported after this
-// call, hence the dynamic imports. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
-module.enableCompileCache();
-const { ConfigError, loadConfig } = await import('../config/load.ts');
-const { createLogger } = await import('./log.ts');
-const { startServer } = await import('./server.ts');
+/** Boot: configuration → database → services → HTTP; graceful shutdown on SIGTERM/SIGINT. Started by src/start.js. */
+import { ConfigError, loadConfig } from '../config/load.ts';
+import { createLogger } from './log.ts';
+import { startServer } from './server.ts';
 
 async function main(): Promise<void> {
   let config;

@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 import type { Config } from '../config/schema.ts';
 import { createApp } from './app.ts';
 import { createContainer, type Container, type ContainerOptions } from './container.ts';
+import { startMetricsListener, type MetricsListener } from './metrics/listener.ts';
 
 export interface RunningServer {
   server: Server;
@@ -13,6 +14,8 @@ export interface RunningServer {
   provider: Provider;
   /** The address actually bound, e.g. http://127.0.0.1:43117 (the issuer may differ behind a proxy). */
   address: string;
+  /** The Prometheus listener (METRICS_HOST:METRICS_PORT, GET /metrics only), when METRICS_PORT is set. */
+  metrics: MetricsListener | undefined;
   /**
    * Graceful stop: refuse new connections, answer every request already received (each with `Connection: close`,
    * so no client sends another one on that connection), close idle keep-alive connections, and after
@@ -34,6 +37,19 @@ export async function startServer(config: Config, options: ContainerOptions = {}
   });
   const { port } = server.address() as AddressInfo;
 
+  // Metrics on a listener of their own, never the public port (loopback unless METRICS_HOST says otherwise).
+  let metrics: MetricsListener | undefined;
+  if (container.metrics && config.metricsPort !== undefined) {
+    try {
+      metrics = await startMetricsListener(container.metrics.registry, config.metricsHost, config.metricsPort);
+    } catch (error) {
+      server.close();
+      await container.close();
+      throw new Error(`Cannot listen for metrics on ${config.metricsHost}:${config.metricsPort}: ${(error as Error).message}`);
+    }
+    container.logger.info({ address: metrics.address }, 'metrics listening');
+  }
+
   // Responses not yet sent: when the drain begins, they learn to close their connection afterwards.
   const pending = new Set<ServerResponse>();
   let draining = false;
@@ -52,6 +68,7 @@ export async function startServer(config: Config, options: ContainerOptions = {}
     container,
     provider: app,
     address: `http://127.0.0.1:${port}`,
+    metrics,
     close() {
       closing ??= (async () => {
         draining = true;
@@ -66,6 +83,7 @@ export async function startServer(config: Config, options: ContainerOptions = {}
         await drained;
         clearInterval(sweep);
         clearTimeout(force);
+        await metrics?.close();
         await container.close();
       })();
       return closing;

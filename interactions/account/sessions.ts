@@ -8,12 +8,16 @@
  * posted uid is only ever looked up among the page's person's own sessions, so another person's uid ends nothing,
  * and the answer is the one for a session that has already ended.
  */
-import Bowser from 'bowser';
+import { createRequire } from 'node:module';
+import type BowserModule from 'bowser';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { translator, type Locale, type Translate } from '../../src/i18n/index.ts';
 import type { AccountDeps } from './deps.ts';
 import { back, begin, flash, type Person } from './person.ts';
+
+/** bowser loads with the first list of sessions shown, not at start. */
+const bowser = (): typeof BowserModule => createRequire(import.meta.url)('bowser') as typeof BowserModule;
 
 export const SESSIONS_SECTION = 'sessions';
 
@@ -30,7 +34,7 @@ export function deviceName(userAgent: string | undefined, t: Translate): string 
   let browser = '';
   let os = '';
   try {
-    const parsed = userAgent ? Bowser.parse(userAgent) : undefined;
+    const parsed = userAgent ? bowser().parse(userAgent) : undefined;
     browser = parsed?.browser.name ?? '';
     os = parsed?.os.name ?? '';
   } catch {

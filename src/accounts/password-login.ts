@@ -5,6 +5,7 @@
 import type { Account, AccountModel } from '../db/models/account.ts';
 import type { PasswordHasher } from '../auth/password.ts';
 import type { Throttle } from '../auth/throttle.ts';
+import type { Recorder } from '../metrics/recorder.ts';
 import type { Audit } from './audit.ts';
 import { normaliseEmail } from './email.ts';
 
@@ -30,16 +31,19 @@ export interface PasswordLoginDeps {
   hasher: PasswordHasher;
   throttle: Throttle;
   audit: Audit;
+  /** Counts each login attempt's outcome (no-op recorder when metrics are off). */
+  metrics: Pick<Recorder, 'login'>;
 }
 
 export function createPasswordLogin(deps: PasswordLoginDeps): PasswordLogin {
-  const { accounts, hasher, throttle, audit } = deps;
+  const { accounts, hasher, throttle, audit, metrics } = deps;
   return {
     async attempt({ organisationId, email, password, ip }) {
       const normalised = normaliseEmail(email);
       const key = `${organisationId}:${normalised}`;
       if ((await throttle.begin(key, ip)) === 'throttled') {
         await audit.record({ type: 'login.throttled', organisationId, ip });
+        metrics.login('throttled');
         return { outcome: 'throttled' };
       }
       const account = await deps.findByEmail(organisationId, normalised);
@@ -48,6 +52,7 @@ export function createPasswordLogin(deps: PasswordLoginDeps): PasswordLogin {
       if (!ok || !account) {
         await throttle.failed(key, ip);
         await audit.record({ type: 'login.failed', organisationId, targetId: account?._id, ip });
+        metrics.login('wrong_password');
         return { outcome: 'failed' };
       }
       await throttle.succeeded(key);
@@ -57,6 +62,7 @@ export function createPasswordLogin(deps: PasswordLoginDeps): PasswordLogin {
         await accounts.updateOne({ _id: account._id, passwordHash: account.passwordHash }, { $set: { passwordHash: rehashed } });
       }
       await audit.record({ type: 'login.password', organisationId, actorId: account._id, targetId: account._id, ip });
+      metrics.login('success');
       return { outcome: 'ok', account };
     },
     async verifyPassword(accountId, password, ip) {

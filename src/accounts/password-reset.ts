@@ -22,6 +22,7 @@ import type { Throttle } from '../auth/throttle.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
 import type { Mailer } from '../notify/mailer.ts';
+import type { Recorder } from '../metrics/recorder.ts';
 import type { Renderer } from '../notify/render.ts';
 import type { Audit } from './audit.ts';
 import { normaliseEmail } from './email.ts';
@@ -81,6 +82,8 @@ export interface PasswordResetDeps {
   issuer: string;
   now: () => Date;
   logger: Logger;
+  /** Counts throttled requests, links sent and passwords set (no-op when metrics are off). */
+  metrics: Pick<Recorder, 'passwordReset'>;
 }
 
 const sha256 = (token: string): string => createHash('sha256').update(token).digest('hex');
@@ -125,6 +128,7 @@ export function createPasswordResets(deps: PasswordResetDeps) {
     const email = normaliseEmail(input.email);
     if (!(await allowed(`${input.organisationId}:${email}`, input.ip))) {
       await deps.audit.record({ type: 'password.reset_throttled', organisationId: input.organisationId, ip: input.ip });
+      deps.metrics.passwordReset('throttled');
       return;
     }
     const account = await accounts.findOne({ organisationId: input.organisationId, email }).lean<Account>().exec();
@@ -135,6 +139,7 @@ export function createPasswordResets(deps: PasswordResetDeps) {
     });
     await deps.mailer.send({ to: account.email, ...rendered, purpose: 'password-reset' });
     await deps.audit.record({ type: 'password.reset_requested', organisationId: account.organisationId, targetId: account._id, ip: input.ip });
+    deps.metrics.passwordReset('link_sent');
   }
 
   /** The live link of a token (unused, not expired, of an account that may still use it). */
@@ -243,6 +248,7 @@ export function createPasswordResets(deps: PasswordResetDeps) {
         type: 'password.reset', organisationId: account.organisationId, actorId: account._id, targetId: account._id, ip,
         data: { codeChecked: needsCode, sessionsEnded: ended.sessionUids.length, grantsRevoked: ended.grantsRevoked },
       });
+      deps.metrics.passwordReset('completed');
       await deps.notices.send(account._id, 'passwordChanged');
       return { ok: true };
     },

@@ -8,6 +8,7 @@
  */
 import type { AccountModel } from '../db/models/account.ts';
 import { translator } from '../i18n/index.ts';
+import type { Recorder } from '../metrics/recorder.ts';
 import type { Audit } from './audit.ts';
 import { AccountError } from './accounts.ts';
 import type { Notices } from './notices.ts';
@@ -25,6 +26,8 @@ export interface TwoFactorResetDeps {
   sessionActivities: { forgetAccount(accountId: string): Promise<void> };
   audit: Audit;
   notices: Notices;
+  /** Counts resets by who did them (no-op when metrics are off). */
+  metrics: Pick<Recorder, 'secondFactorReset'>;
 }
 
 export interface ResetResult {
@@ -55,6 +58,7 @@ export function createTwoFactorReset(deps: TwoFactorResetDeps) {
       ip: actor.kind === 'account' ? actor.ip : undefined,
       data: { actor: actor.kind === 'operator' ? 'operator' : actor.role, hadSecondFactor, sessionsEnded: ended.sessionUids.length, grantsRevoked: ended.grantsRevoked },
     });
+    deps.metrics.secondFactorReset(actor.kind === 'operator' ? 'operator' : actor.role);
     const t = translator(account.locale ?? 'en');
     await deps.notices.send(accountId, 'twoFactorReset', { role: t(`role.${actingRole(actor)}`) });
     return { accountId, organisationId: account.organisationId, hadSecondFactor, sessionsEnded: ended.sessionUids.length, grantsRevoked: ended.grantsRevoked };

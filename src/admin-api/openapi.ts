@@ -10,10 +10,11 @@ import { RETRY_AFTER_SECONDS } from '../http/problem.ts';
 import { stepUpProblem } from './auth.ts';
 import { ACTOR_KINDS, ruleFor } from './permissions.ts';
 import { PROBLEMS, problemSchema, type ProblemCode } from './problems.ts';
-import type { AnyRoute } from './route.ts';
+import { DOCUMENT_PATH, type AnyRoute } from './route.ts';
+
+export { DOCUMENT_PATH };
 import { ROUTES } from './routes.ts';
 
-export const DOCUMENT_PATH = '/openapi.json';
 export const SECURITY_SCHEME = 'adminToken';
 
 /** The refusals a route may answer: those of every route, of its parts (parameters, body, targets, step-up), its own. */

@@ -6,6 +6,9 @@ import type { AdminApiDeps } from './deps.ts';
 import type { Action } from './permissions.ts';
 import type { ProblemCode } from './problems.ts';
 
+/** Where the OpenAPI document is served, under the API's path. */
+export const DOCUMENT_PATH = '/openapi.json';
+
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface Input<P, Q, B> {

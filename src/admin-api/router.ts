@@ -21,11 +21,10 @@ import { describeUnavailable } from '../unavailable.ts';
 import type { Account } from '../accounts/accounts.ts';
 import { actorKind, bearerToken, createTokenVerifier, missingToken, resolveActor, stepUpProblem, type Actor } from './auth.ts';
 import type { AdminApiDeps } from './deps.ts';
-import { createOpenApiDocument, DOCUMENT_PATH } from './openapi.ts';
 import { reaches, ruleFor, type Action, type Subject } from './permissions.ts';
 import { ApiProblem, invalidRequest, problemBody, problemFor } from './problems.ts';
 import { createTokenRateLimit } from './rate-limit.ts';
-import { pathPattern, routerPath, type AnyRoute, type Input } from './route.ts';
+import { DOCUMENT_PATH, pathPattern, routerPath, type AnyRoute, type Input } from './route.ts';
 import { ROUTES } from './routes.ts';
 
 export type { AdminApiDeps };
@@ -80,7 +79,8 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
   const verify = createTokenVerifier(deps);
   const rateLimit = createTokenRateLimit(deps.rateLimit);
   const sources = { accounts: deps.accounts, clients: deps.clients };
-  const document = createOpenApiDocument(deps);
+  // The OpenAPI document (zod-openapi) is written when first asked for, not at start: most nodes never serve it.
+  let document: Promise<unknown> | undefined;
 
   async function authenticate(ctx: Context): Promise<Actor> {
     const token = bearerToken(ctx.get('authorization') || undefined);
@@ -151,8 +151,9 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
   }
 
   const framed = frame(deps);
-  router.get(DOCUMENT_PATH, framed, (ctx) => {
-    ctx.body = document;
+  router.get(DOCUMENT_PATH, framed, async (ctx) => {
+    document ??= import('./openapi.ts').then(({ createOpenApiDocument }) => createOpenApiDocument(deps));
+    ctx.body = await document;
   });
   for (const route of ROUTES) router[route.method](routerPath(route.path), framed, handler(route));
 

@@ -24,10 +24,13 @@ export interface AccountFlows {
   finish(uid: string, accountId: string): Promise<void>;
 }
 
+/** The sealing context of the recovery codes a session's account page keeps until they are shown. */
+export const accountCodesContext = (uid: string, accountId: string): string => `account-codes:${uid}:${accountId}`;
+
 export function createAccountFlows(model: AccountFlowModel, box: SecretBox, now: () => Date): AccountFlows {
   const expiry = (): Date => new Date(now().getTime() + ENROLMENT_TTL_SECONDS * 1000);
   const live = (uid: string, accountId: string) => ({ _id: uid, accountId, expiresAt: { $gt: now() } });
-  const context = (uid: string, accountId: string): string => `account-codes:${uid}:${accountId}`;
+  const context = accountCodesContext;
 
   async function write(uid: string, accountId: string, set: Record<string, unknown>, unset: Record<string, 1>): Promise<void> {
     // Another account on this browser session, or an expired state: nothing of it carries over.

@@ -80,23 +80,60 @@ export interface PasswordHasher {
   verify(hash: string | undefined, password: string): Promise<boolean>;
   needsRehash(hash: string): boolean;
   hash(password: string): Promise<string>;
+  /** Hashes and verifications running now, and those waiting for a turn (the metrics read these). */
+  load(): { running: number; waiting: number };
 }
 
-export async function createPasswordHasher(): Promise<PasswordHasher> {
+export interface PasswordHasherOptions {
+  /**
+   * At most this many argon2 computations at once; the rest wait their turn in order. Each holds 19 MiB while it
+   * runs, so this bounds the memory logins take under load (docs/benchmarks.md). Default 4, libuv's thread pool
+   * size unless UV_THREADPOOL_SIZE says otherwise (config.hashConcurrency): as many as can run at once anyway.
+   */
+  maxConcurrent?: number;
+}
+
+/** A first-come, first-served bound on concurrent work. */
+function createGate(limit: number) {
+  let running = 0;
+  const queue: (() => void)[] = [];
+  const release = (): void => {
+    const next = queue.shift();
+    if (next) next();
+    else running -= 1;
+  };
+  return {
+    async run<T>(work: () => Promise<T>): Promise<T> {
+      if (running < limit) running += 1;
+      else await new Promise<void>((resolve) => queue.push(resolve)); // the releaser hands its turn over
+      try {
+        return await work();
+      } finally {
+        release();
+      }
+    },
+    load: () => ({ running, waiting: queue.length }),
+  };
+}
+
+export async function createPasswordHasher(options: PasswordHasherOptions = {}): Promise<PasswordHasher> {
+  const gate = createGate(options.maxConcurrent ?? 4);
   // Hashed in the background (argon2 runs on the thread pool) so start-up does not wait for it.
-  const dummy = argon2.hash(randomBytes(32).toString('base64'), ARGON2_PARAMS);
+  const dummy = gate.run(() => argon2.hash(randomBytes(32).toString('base64'), ARGON2_PARAMS));
   dummy.catch(() => undefined); // a failure surfaces in verify, not as an unhandled rejection
   return {
     async verify(hash, password) {
       if (Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES * 4) return false;
       try {
-        const ok = await argon2.verify(hash ?? (await dummy), normalisePassword(password));
+        const against = hash ?? (await dummy);
+        const ok = await gate.run(() => argon2.verify(against, normalisePassword(password)));
         return ok && hash !== undefined;
       } catch {
         return false;
       }
     },
     needsRehash: (hash) => argon2.needsRehash(hash, ARGON2_PARAMS),
-    hash: hashPassword,
+    hash: (password) => gate.run(() => hashPassword(password)),
+    load: gate.load,
   };
 }

@@ -14,6 +14,7 @@ import {
   RECOVERY_CODE, type AccountLabels, type FactorData, type FactorDescription, type FactorRegistry, type MethodFactor, type Purpose, type SendOutcome,
 } from './factors/index.ts';
 import type { RecoveryCodes } from './factors/recovery-code.ts';
+import type { Recorder } from '../metrics/recorder.ts';
 import type { Throttle } from './throttle.ts';
 
 /** Consecutive wrong codes after which a factor is locked for 24 h (or until a manager resets 2FA). */
@@ -46,12 +47,14 @@ export interface SecondFactorsDeps {
   throttle: Throttle;
   now: () => Date;
   cache: ReadCache;
+  /** Counts code checks and set-ups by factor id, and logins refused by a locked factor (no-op when metrics are off). */
+  metrics: Pick<Recorder, 'secondFactorCheck' | 'enrolment' | 'login'>;
 }
 
 const SEND_PROBLEMS: Record<Exclude<SendOutcome, 'sent'>, MessageKey> = { throttled: 'code.resendThrottled', failed: 'code.sendFailed' };
 
 export function createSecondFactors(deps: SecondFactorsDeps) {
-  const { factors, enrolments, registry, recovery, throttle, now, cache } = deps;
+  const { factors, enrolments, registry, recovery, throttle, now, cache, metrics } = deps;
   const key = (accountId: string): string => `SecondFactor:${accountId}`;
   const load = (accountId: string): Promise<SecondFactor | undefined> =>
     cache.read(key(accountId), async () => (await factors.findById(accountId).lean<SecondFactor>().exec()) ?? undefined);
@@ -120,18 +123,20 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
       const factor = await load(accountId);
       const method = registry.method(factor?.method);
       if (!factor || !method) return { ok: false, reason: 'invalid' };
-      if (kind === 'recovery') {
-        return throttled(accountId, 'recovery', ip, async () => {
+      const result = kind === 'recovery'
+        ? await throttled(accountId, 'recovery', ip, async () => {
           const remaining = await recovery.use(accountId, input);
           return remaining === null ? { ok: false, reason: 'invalid' } : { ok: true, amr: RECOVERY_CODE.amr, recoveryRemaining: remaining };
+        })
+        : await throttled(accountId, 'code', ip, async () => {
+          const ok = await method.verify(accountId, factor, input.replace(/\s/g, ''), purpose);
+          // A factor may have recorded the code as used (e.g. its time step) in the document this request has read.
+          cache.forget(key(accountId));
+          return ok ? { ok: true, amr: method.amr } : { ok: false, reason: 'invalid' };
         });
-      }
-      return throttled(accountId, 'code', ip, async () => {
-        const ok = await method.verify(accountId, factor, input.replace(/\s/g, ''), purpose);
-        // A factor may have recorded the code as used (e.g. its time step) in the document this request has read.
-        cache.forget(key(accountId));
-        return ok ? { ok: true, amr: method.amr } : { ok: false, reason: 'invalid' };
-      });
+      metrics.secondFactorCheck(kind === 'recovery' ? RECOVERY_CODE.id : method.id, result.ok ? 'success' : result.reason);
+      if (!result.ok && result.reason === 'locked' && purpose.kind === 'login') metrics.login('locked');
+      return result;
     },
 
     /** Starts setting up a method (a first one, or replacing the current one): nothing changes until the code is right. */
@@ -142,6 +147,7 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
       const started = await method.enrol.start(accountId, enrolmentId, input);
       if (!started.ok) return { ok: false, error: started.error === 'throttled' || started.error === 'failed' ? SEND_PROBLEMS[started.error] : started.error };
       await enrolments.create({ _id: enrolmentId, accountId, method: method.id, ...started.data, expiresAt: new Date(now().getTime() + ENROLMENT_TTL_SECONDS * 1000) });
+      metrics.enrolment(method.id, 'started');
       return { ok: true, enrolmentId };
     },
 
@@ -166,7 +172,10 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
         proven.data = (await method.enrol.complete(accountId, enrolmentId, pending, input.replace(/\s/g, ''))) ?? undefined;
         return proven.data ? { ok: true, amr: method.amr } : { ok: false, reason: 'invalid' };
       });
-      if (!result.ok) return result;
+      if (!result.ok) {
+        metrics.enrolment(method.id, 'refused');
+        return result;
+      }
       // Claim the set-up once (a double submit must not enrol twice), then make it the account's factor.
       const claimed = await enrolments.findOneAndDelete({ _id: enrolmentId, accountId }).lean().exec();
       if (!claimed) return { ok: false, reason: 'invalid' };
@@ -178,6 +187,7 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
         { upsert: true },
       );
       const recoveryCodes = (await recovery.remaining(accountId)) > 0 ? [] : await recovery.regenerate(accountId);
+      metrics.enrolment(method.id, 'completed');
       return { ok: true, recoveryCodes, method: method.id, amr: method.amr };
     },
 

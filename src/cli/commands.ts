@@ -13,9 +13,11 @@ import { InvitationError, type SentInvitation } from '../accounts/invitations.ts
 import { POLICY_LIMITS, PolicyError, policyOf, type PolicyChange } from '../accounts/organisations.ts';
 import { ROLES, TWO_FACTOR_POLICIES } from '../accounts/vocabulary.ts';
 import { METHOD_IDS } from '../auth/factors/index.ts';
+import { resealAll } from '../auth/reseal.ts';
 import type { Container } from '../container.ts';
 import { LOCALES } from '../i18n/index.ts';
 import { isClientEndpointUri } from '../oidc/client-store.ts';
+import { describeKeys, promoteKey, readJwksFile, retireKey, writeJwksFile } from './jwks-file.ts';
 
 export interface Command<S extends z.ZodType> {
   usage: string;
@@ -282,12 +284,51 @@ export const COMMANDS = {
     },
   }),
   'keys generate': define({
-    usage: 'keys generate   (prints a new private JWK Set for JWKS / JWKS_FILE: RSA-2048 for RS256 and P-256 for ES256)',
+    usage: 'keys generate [--add-to JWKS_FILE [--standby]]   (a new RSA-2048 (RS256) and P-256 (ES256) key: printed as a private JWK Set, or put first in the file, which keeps its keys; --standby puts them last: published, not yet signing)',
+    options: { 'add-to': { type: 'string' }, standby: { type: 'boolean' } },
+    schema: z.object({ 'add-to': z.string().trim().min(1, 'is required').optional(), standby: z.boolean().default(false) })
+      .refine((a) => !a.standby || a['add-to'] !== undefined, { message: 'goes with --add-to', path: ['standby'] }),
+    needsDatabase: false,
+    async run(_deps, args) {
+      const file = args['add-to'];
+      if (file === undefined) return generateJwks();
+      const existing = readJwksFile(file, '--add-to');
+      const added = generateJwks().keys;
+      const keys = args.standby ? [...existing, ...added] : [...added, ...existing];
+      writeJwksFile(file, keys);
+      return { file, added: added.map((k) => String(k.kid)), keys: describeKeys(keys) };
+    },
+  }),
+  'keys promote': define({
+    usage: 'keys promote --kid KID --in JWKS_FILE   (moves the key first: it signs for its alg from the next start)',
+    options: { kid: { type: 'string' }, in: { type: 'string' } },
+    schema: z.object({ kid: id, in: z.string().trim().min(1, 'is required') }),
+    needsDatabase: false,
+    async run(_deps, args) {
+      const keys = promoteKey(readJwksFile(args.in, '--in'), args.kid);
+      writeJwksFile(args.in, keys);
+      return { file: args.in, promoted: args.kid, keys: describeKeys(keys) };
+    },
+  }),
+  'keys retire': define({
+    usage: 'keys retire --kid KID --from JWKS_FILE [--force]   (removes a key no longer signing, after the longest token lifetime: docs/operations.md#key-rotation)',
+    options: { kid: { type: 'string' }, from: { type: 'string' }, force: { type: 'boolean' } },
+    schema: z.object({ kid: id, from: z.string().trim().min(1, 'is required'), force: z.boolean().default(false) }),
+    needsDatabase: false,
+    async run(_deps, args) {
+      const keys = retireKey(readJwksFile(args.from, '--from'), args.kid, args.force);
+      writeJwksFile(args.from, keys);
+      return { file: args.from, retired: args.kid, keys: describeKeys(keys) };
+    },
+  }),
+  'secrets reseal': define({
+    usage: 'secrets reseal   (re-seals every stored secret not under the first ENCRYPTION_KEYS key; prints counts per collection)',
     options: {},
     schema: z.object({}),
-    needsDatabase: false,
-    async run() {
-      return generateJwks();
+    needsDatabase: true,
+    async run(deps) {
+      const c = need(deps);
+      return { sealingKey: c.config.encryptionKeys[0]?.kid, collections: await resealAll(c.db, c.box) };
     },
   }),
   'mail test': define({

@@ -27,6 +27,11 @@ export interface DatabaseOptions {
   /** Seconds: the longest any one database operation may take, server selection included (DATABASE_TIMEOUT). */
   timeoutSeconds: number;
   logger: Logger;
+  /**
+   * Called for every command the driver completes, with its name, outcome and duration in seconds (the metrics).
+   * Only when given does the driver monitor commands (`monitorCommands`), so without metrics it costs nothing.
+   */
+  onCommand?: ((command: string, ok: boolean, seconds: number) => void) | undefined;
 }
 
 /** The driver options that bound every wait of an operation to `timeoutSeconds` (see the header). */
@@ -42,12 +47,13 @@ export function boundedWaits(timeoutSeconds: number): Pick<mongo.MongoClientOpti
   };
 }
 
-export async function connectDatabase({ uri, timeoutSeconds, logger }: DatabaseOptions): Promise<Connection> {
+export async function connectDatabase({ uri, timeoutSeconds, logger, onCommand }: DatabaseOptions): Promise<Connection> {
   const connection = mongoose.createConnection(uri, {
     ...boundedWaits(timeoutSeconds),
     bufferCommands: false,
     autoIndex: false,
     autoCreate: false,
+    monitorCommands: onCommand !== undefined,
   });
   try {
     await connection.asPromise();
@@ -56,6 +62,7 @@ export async function connectDatabase({ uri, timeoutSeconds, logger }: DatabaseO
     throw new Error(`Cannot reach MongoDB at ${redactUri(uri)}: ${(error as Error).message}`);
   }
   logReachability(connection.getClient(), logger);
+  if (onCommand) timeCommands(connection.getClient(), onCommand);
   logger.info({ db: connection.name }, 'database connected');
   return connection;
 }
@@ -74,6 +81,12 @@ function logReachability(client: mongo.MongoClient, logger: Logger): void {
     if (now) logger.info('database reachable again');
     else logger.warn({ error: servers.map((server) => server.error?.message).find(Boolean) }, 'database unreachable');
   });
+}
+
+/** The driver's command monitoring, reduced to name, outcome and duration (the driver reports milliseconds). */
+function timeCommands(client: mongo.MongoClient, onCommand: NonNullable<DatabaseOptions['onCommand']>): void {
+  client.on('commandSucceeded', (event) => onCommand(event.commandName, true, event.duration / 1000));
+  client.on('commandFailed', (event) => onCommand(event.commandName, false, event.duration / 1000));
 }
 
 /** The URI without its password, for messages. */

@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import Router from '@koa/router';
-import { compileFile } from 'pug';
+import { createRequire } from 'node:module';
+import type * as Pug from 'pug';
 import type { Outbox, OutboxMessage } from '../notify/outbox.ts';
 
 export interface OutboxView extends OutboxMessage {
@@ -22,14 +23,19 @@ export function linksIn(text: string): string[] {
 }
 
 export function createOutboxRouter(outbox: Outbox, viewsDir: string): Router {
-  const page = compileFile(path.join(viewsDir, 'dev', 'outbox.pug'), { basedir: viewsDir });
+  // Compiled when first shown: pug loads with the first page, not at start.
+  let page: Pug.compileTemplate | undefined;
+  const pageOf = (): Pug.compileTemplate => {
+    page ??= (createRequire(import.meta.url)('pug') as typeof Pug).compileFile(path.join(viewsDir, 'dev', 'outbox.pug'), { basedir: viewsDir });
+    return page;
+  };
   const router = new Router();
 
   router.get('/dev/outbox', (ctx) => {
     const messages: OutboxView[] = outbox.list().map((message) => ({ ...message, links: linksIn(message.text) }));
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
-    ctx.body = page({ messages });
+    ctx.body = pageOf()({ messages });
   });
 
   router.get('/dev/outbox.json', (ctx) => {

@@ -1,8 +1,12 @@
 /** Renders pug pages with the shared locals: translator, language, CSRF token, issuer paths. */
-import pug from 'pug';
+import { createRequire } from 'node:module';
+import type * as Pug from 'pug';
 import { join } from 'node:path';
 import type { Context } from 'koa';
 import { translator, type Locale } from '../i18n/index.ts';
+
+/** pug and its compiler (babel's parser, acorn: some 1.5 MB of code) load with the first page compiled, not at start. */
+const loadPug = (): typeof Pug => createRequire(import.meta.url)('pug') as typeof Pug;
 
 export type PageLocals = Record<string, unknown>;
 
@@ -12,11 +16,11 @@ export interface Views {
 }
 
 export function createViews(viewsDir: string, opts: { cache: boolean }): Views {
-  const compiled = new Map<string, pug.compileTemplate>();
-  const template = (view: string): pug.compileTemplate => {
+  const compiled = new Map<string, Pug.compileTemplate>();
+  const template = (view: string): Pug.compileTemplate => {
     let fn = opts.cache ? compiled.get(view) : undefined;
     if (!fn) {
-      fn = pug.compileFile(join(viewsDir, `${view}.pug`), { basedir: viewsDir });
+      fn = loadPug().compileFile(join(viewsDir, `${view}.pug`), { basedir: viewsDir });
       if (opts.cache) compiled.set(view, fn);
     }
     return fn;

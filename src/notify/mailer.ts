@@ -4,7 +4,7 @@
  * (to correlate lines) and its domain.
  */
 import { createHash } from 'node:crypto';
-import { createTransport } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from '../log.ts';
 import type { Outbox } from './outbox.ts';
 
@@ -64,18 +64,24 @@ function createOutboxMailer(outbox: Outbox, logger: Logger): Mailer {
 function createSmtpMailer(smtpUrl: string, from: string, logger: Logger): Mailer {
   const server = describeServer(smtpUrl);
   const secrets = secretsOf(smtpUrl);
-  const transport = createTransport({
-    url: smtpUrl,
-    pool: true,
-    connectionTimeout: CONNECTION_TIMEOUT_MS,
-    greetingTimeout: GREETING_TIMEOUT_MS,
-    socketTimeout: SOCKET_TIMEOUT_MS,
-  });
+  // nodemailer (some 40 modules) is loaded with the first mail, not at start: most requests never send one.
+  let pool: Promise<Transporter> | undefined;
+  const transportOf = (): Promise<Transporter> => {
+    pool ??= import('nodemailer').then(({ createTransport }) => createTransport({
+      url: smtpUrl,
+      pool: true,
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      greetingTimeout: GREETING_TIMEOUT_MS,
+      socketTimeout: SOCKET_TIMEOUT_MS,
+    }));
+    return pool;
+  };
 
   return {
     async send(message) {
       const tag = recipientTag(message.to);
       try {
+        const transport = await transportOf();
         const info = await transport.sendMail({
           from, to: message.to, subject: message.subject, text: message.text, html: message.html,
         });
@@ -88,13 +94,13 @@ function createSmtpMailer(smtpUrl: string, from: string, logger: Logger): Mailer
     },
     async verify() {
       try {
-        await transport.verify();
+        await (await transportOf()).verify();
       } catch (error) {
         throw smtpError(`SMTP server ${server} could not be verified`, error, secrets);
       }
     },
     async close() {
-      transport.close();
+      if (pool) (await pool).close();
     },
   };
 }

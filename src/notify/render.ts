@@ -7,7 +7,8 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { compileFile, type compileTemplate } from 'pug';
+import { createRequire } from 'node:module';
+import type * as Pug from 'pug';
 import { translator, type Locale } from '../i18n/index.ts';
 
 export interface RenderedEmail {
@@ -20,20 +21,23 @@ export interface Renderer {
   renderEmail(name: string, locale: Locale, vars?: Record<string, unknown>): RenderedEmail;
 }
 
+/** pug loads with the first mail rendered, not at start (src/http/views.ts does the same for pages). */
+const loadPug = (): typeof Pug => createRequire(import.meta.url)('pug') as typeof Pug;
+
 type Part = 'subject' | 'html' | 'text';
 
 const TEMPLATE_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 export function createRenderer(viewsDir: string): Renderer {
   const emailsDir = path.resolve(viewsDir, 'emails');
-  const cache = new Map<string, compileTemplate>();
+  const cache = new Map<string, Pug.compileTemplate>();
 
-  function template(name: string, part: Part): compileTemplate {
+  function template(name: string, part: Part): Pug.compileTemplate {
     const file = path.join(emailsDir, name, `${part}.pug`);
     let compiled = cache.get(file);
     if (!compiled) {
       if (!existsSync(file)) throw new Error(`E-mail template ${name}/${part}.pug not found in ${emailsDir}`);
-      compiled = compileFile(file, { basedir: viewsDir });
+      compiled = loadPug().compileFile(file, { basedir: viewsDir });
       cache.set(file, compiled);
     }
     return compiled;

@@ -25,8 +25,14 @@
  * - Expiry is enforced on every read (`expiresAt > now`, checked in code for lookups by id); the purge job deletes
  *   what has expired (the MongoDB stand-in accepts TTL indexes but never enforces them).
  * - `consume` is one atomic update. oidc-provider checks `consumed` and only later calls `consume`, so two
- *   parallel redemptions of one authorization code or refresh token could both pass that check: the loser here finds
- *   it already consumed, revokes the whole grant (a replay) and gets `invalid_grant`.
+ *   parallel redemptions of one authorization code could both pass that check: the loser here finds it already
+ *   consumed, revokes the whole grant (a replay) and gets `invalid_grant`.
+ * - A refresh token presented to the token endpoint is consumed by the read itself (`redeem`): every refresh rotates
+ *   (provider.ts), so the read that finds the token is the one that spends it, one command instead of two. A replayed
+ *   or raced token comes back marked consumed and oidc-provider revokes the grant.
+ * - A grant read by the token or userinfo endpoint brings its account along in the same command (`$lookup`), kept in
+ *   the request's read cache under the account service's own key: findAccount, which comes next, finds it there.
+ *   Both are read fresh in every request; only the second round trip is saved.
  * - oidc-provider's resume reads the interaction and deletes it afterwards: here that read is the deletion (`take`).
  * - Clients come from Poort's own `clients` collection (see client-store.ts), read-only.
  */
@@ -35,6 +41,15 @@ import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provid
 import { BEARER_IDS, OIDC_MODELS, collectionName, storedId } from '../db/oidc-storage.ts';
 import type { ReadCache } from '../db/read-cache.ts';
 import type { ClientStore } from './client-store.ts';
+
+/** The collection a Grant's account lives in and the read cache's key for it (the account service's). */
+export interface GrantAccount {
+  collection: string;
+  cacheKey(accountId: string): string;
+}
+
+/** oidc-provider routes that read a grant and then its account (findAccount). */
+const GRANT_AND_ACCOUNT_ROUTES: ReadonlySet<string> = new Set(['token', 'userinfo']);
 
 export interface StoredEntry {
   /** `storedId(model, id)`: for a bearer model the SHA-256 of the id, never the id. */
@@ -135,15 +150,58 @@ class MongoAdapter implements Adapter {
   private readonly model: string;
   private readonly cache: ReadCache | undefined;
 
-  /** This request's read cache, for the mark of `take` (any model). */
+  /** This request's read cache, for the marks of `take` and `redeem` (any model). */
   private readonly request: ReadCache;
+  private readonly grantAccount: GrantAccount | undefined;
 
-  constructor(db: mongo.Db, model: string, cache: ReadCache) {
+  constructor(db: mongo.Db, model: string, cache: ReadCache, grantAccount?: GrantAccount) {
     this.db = db;
     this.model = model;
     this.collection = oidcCollection(db, model);
     this.cache = READ_ONCE_PER_REQUEST.has(model) ? cache : undefined;
     this.request = cache;
+    this.grantAccount = model === 'Grant' ? grantAccount : undefined;
+  }
+
+  private redeemedKey(id: string): string {
+    return `oidc:${this.model}:redeemed:${id}`;
+  }
+
+  /**
+   * The refresh token grant reads the token, checks it, and only then consumes it: two commands. Every refresh
+   * rotates (`rotateRefreshToken: true` in provider.ts), so reaching that read means spending the token: here the
+   * read is the consumption, one atomic findOneAndUpdate. `$min` sets `consumed` when it is missing and never moves
+   * it; the document as it was before tells whether this request was the first. A first read is marked, so that
+   * oidc-provider's `consume` a moment later has nothing left to do; any later read gets the token marked consumed
+   * and oidc-provider treats it as the replay it is (it revokes the grant). A token refused for another reason after
+   * this read (another client, a disabled account) is spent too: its legitimate holder's next refresh then counts
+   * as a replay, and the grant ends — failing closed.
+   */
+  private async redeem(id: string): Promise<StoredEntry | null | typeof NOT_TAKEN> {
+    const oidc = Provider.ctx?.oidc;
+    if (this.model !== 'RefreshToken' || oidc?.route !== 'token' || oidc.params?.grant_type !== 'refresh_token') return NOT_TAKEN;
+    const before = await this.collection.findOneAndUpdate(
+      { _id: storedId(this.model, id) },
+      { $min: { consumed: Math.floor(Date.now() / 1000) } },
+      { returnDocument: 'before' },
+    );
+    if (before && before.consumed === undefined) this.request.keep(this.redeemedKey(id), true);
+    return before;
+  }
+
+  /** A Grant with its account in one command (see the header); the account goes to the read cache. */
+  private async grantWithAccount(id: string): Promise<StoredEntry | null | typeof NOT_TAKEN> {
+    const route = Provider.ctx?.oidc?.route;
+    if (!this.grantAccount || route === undefined || !GRANT_AND_ACCOUNT_ROUTES.has(route)) return NOT_TAKEN;
+    const { collection, cacheKey } = this.grantAccount;
+    const [found] = await this.collection.aggregate<StoredEntry & { account: unknown[] }>([
+      { $match: { _id: storedId(this.model, id) } },
+      { $lookup: { from: collection, localField: 'accountId', foreignField: '_id', as: 'account' } },
+    ]).toArray();
+    if (!found) return null;
+    const { account, ...entry } = found;
+    if (entry.accountId !== undefined) this.request.keep(cacheKey(entry.accountId), account[0] ?? undefined);
+    return entry;
   }
 
   private takenKey(id: string): string {
@@ -205,8 +263,10 @@ class MongoAdapter implements Adapter {
   async find(id: string): Promise<AdapterPayload | undefined> {
     // By `_id` alone, expiry checked here: the MongoDB stand-in uses an index only when the filter has exactly the
     // index's keys, so adding the expiry condition to the filter made every lookup a collection scan.
-    const taken = await this.take(id);
-    const entry = taken === NOT_TAKEN ? await this.entry(id) : taken;
+    let entry = await this.take(id);
+    if (entry === NOT_TAKEN) entry = await this.redeem(id);
+    if (entry === NOT_TAKEN) entry = await this.grantWithAccount(id);
+    if (entry === NOT_TAKEN) entry = await this.entry(id);
     return entry && !isExpired(entry) ? unseal(this.model, entry, id) : undefined;
   }
 
@@ -237,6 +297,8 @@ class MongoAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
+    // Consumed by this request's own read already (redeem).
+    if (await this.request.read(this.redeemedKey(id), async () => false)) return;
     const now = Math.floor(Date.now() / 1000);
     // One atomic update keyed by `_id` only (see find): `$min` sets `consumed` when it is missing and never moves
     // it later; the document as it was before tells whether this call was the first.
@@ -272,8 +334,8 @@ class ClientAdapter implements Adapter {
 }
 
 /** The adapter factory oidc-provider calls once per model name. */
-export function createAdapterFactory(db: mongo.Db, clients: ClientStore, cache: ReadCache): (name: string) => Adapter {
-  return (name) => (name === 'Client' ? new ClientAdapter(clients) : new MongoAdapter(db, name, cache));
+export function createAdapterFactory(db: mongo.Db, clients: ClientStore, cache: ReadCache, grantAccount?: GrantAccount): (name: string) => Adapter {
+  return (name) => (name === 'Client' ? new ClientAdapter(clients) : new MongoAdapter(db, name, cache, grantAccount));
 }
 
 /** Indexes: lookups by uid (Session, NOT unique), accountId (Session, Grant), grantId, userCode, and a TTL on expiresAt for real MongoDB. */

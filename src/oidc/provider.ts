@@ -9,7 +9,7 @@ import type { Config } from '../../config/schema.ts';
 import { ACR_VALUES, CLAIMS, CLOCK_TOLERANCE, SCOPES, TTL } from '../../config/oidc.ts';
 import { adminApiResourceServer, assuranceClaims } from './resource-server.ts';
 import type { Account } from '../db/models/account.ts';
-import { createAdapterFactory } from './adapter.ts';
+import { createAdapterFactory, type GrantAccount } from './adapter.ts';
 import { providerSigner, type BackchannelLogout } from './backchannel-logout.ts';
 import { secretMatches, type ClientStore } from './client-store.ts';
 import { createFindAccount } from './find-account.ts';
@@ -30,6 +30,8 @@ export interface ProviderDeps {
   clients: ClientStore;
   /** An account by id (the account service's read). */
   account(id: string): Promise<Account | undefined>;
+  /** Where accounts are stored and cached, so that a grant's read brings its account along (adapter.ts). */
+  grantAccount?: GrantAccount;
   pages: ProviderPages;
   policy: PolicyDeps;
   /** Back-channel logout's delivery (src/oidc/backchannel-logout.ts): this provider signs its tokens. */
@@ -41,10 +43,10 @@ export function cookieOptionsFor(issuer: string) {
   return { httpOnly: true, sameSite: 'lax' as const, signed: true, secure: issuer.startsWith('https://') };
 }
 
-export function createProvider({ config, db, readCache, clients, account, pages, policy, backchannelLogout }: ProviderDeps): Provider {
+export function createProvider({ config, db, readCache, clients, account, grantAccount, pages, policy, backchannelLogout }: ProviderDeps): Provider {
   const cookieOptions = cookieOptionsFor(config.issuer);
   const configuration: Configuration = {
-    adapter: createAdapterFactory(db, clients, readCache),
+    adapter: createAdapterFactory(db, clients, readCache, grantAccount),
     jwks: config.jwks as Configuration['jwks'],
     cookies: { keys: config.cookieKeys, long: cookieOptions, short: cookieOptions },
     acrValues: ACR_VALUES,
@@ -109,6 +111,7 @@ export function createProvider({ config, db, readCache, clients, account, pages,
     renderError: pages.renderError,
     // OpenID Connect requires redirect_uri on every authorization request, even for a client with one registered.
     allowOmittingSingleRegisteredRedirectUri: false,
+    // Always: the adapter consumes a refresh token in the read that finds it at the token endpoint (adapter.ts, redeem).
     rotateRefreshToken: true,
     clockTolerance: CLOCK_TOLERANCE,
     clientBasedCORS: () => false,

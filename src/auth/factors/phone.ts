@@ -1,5 +1,13 @@
 /** Phone numbers: parsed with libphonenumber-js into E.164 (national numbers taken as Dutch), shown masked. */
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { createRequire } from 'node:module';
+import type * as Phone from 'libphonenumber-js/max';
+
+/** libphonenumber's full metadata (some 90 modules) loads with the first number parsed, not at start. */
+let library: typeof Phone | undefined;
+const parsePhoneNumberFromString: typeof Phone.parsePhoneNumberFromString = (...args) => {
+  library ??= createRequire(import.meta.url)('libphonenumber-js/max') as typeof Phone;
+  return library.parsePhoneNumberFromString(...args);
+};
 
 export const DEFAULT_COUNTRY = 'NL';
 

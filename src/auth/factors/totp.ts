@@ -52,9 +52,12 @@ export interface TotpFactorDeps {
 }
 
 /** The authenticator app as a second factor. */
+/** The sealing context of an account's TOTP secret (its factor and its set-up alike). */
+export const totpSecretContext = (accountId: string): string => `totp:${accountId}`;
+
 export function createTotpFactor(deps: TotpFactorDeps): MethodFactor {
   const { factors, box, now } = deps;
-  const context = (accountId: string): string => `totp:${accountId}`;
+  const context = totpSecretContext;
   const open = (accountId: string, sealed: string | undefined): string => box.open(sealed ?? '', context(accountId)).toString('utf8');
   return {
     ...TOTP_FACTOR,

@@ -32,8 +32,9 @@ export type Models = ReturnType<typeof bindModels>;
 
 /** Creates the declared indexes (unique ones matter for correctness; the rest for speed on real MongoDB). */
 export async function createIndexes(models: Models): Promise<void> {
-  for (const model of Object.values(models)) {
+  // All collections at once (each: its collection, then its indexes).
+  await Promise.all(Object.values(models).map(async (model) => {
     await model.createCollection().catch(() => undefined);
     await model.createIndexes();
-  }
+  }));
 }

@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
 /**
- * One single-use recovery code. `_id` is a keyed hash (HMAC-SHA256 with a key derived from ENCRYPTION_KEY, salted
+ * One single-use recovery code. `_id` is a keyed hash (HMAC-SHA256 with the MAC key, src/auth/secret-box.ts, salted
  * with the account id) of the normalised code, so a submitted code is found and spent by one conditional update.
  */
 export interface RecoveryCode {

@@ -156,3 +156,23 @@ describe('hashing', () => {
     expect(ARGON2_PARAMS).toMatchObject({ type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
   });
 });
+
+describe('the hasher bounds the argon2 computations at once (19 MiB each)', () => {
+  test('at most maxConcurrent run, the rest wait their turn, and every answer is still right', async () => {
+    const bounded = await createPasswordHasher({ maxConcurrent: 2 });
+    const stored = await hashPassword(GOOD);
+    await bounded.verify(stored, GOOD); // the dummy hash of start-up is done by now
+    const checks = [GOOD, 'wrong one!', GOOD, 'wrong two!', GOOD, 'wrong three!'].map((password) => bounded.verify(stored, password));
+    expect(bounded.load()).toEqual({ running: 2, waiting: 4 });
+    expect(await Promise.all(checks)).toEqual([true, false, true, false, true, false]);
+    expect(bounded.load()).toEqual({ running: 0, waiting: 0 });
+  });
+
+  test('a failing computation gives its turn to the next one', async () => {
+    const bounded = await createPasswordHasher({ maxConcurrent: 1 });
+    const stored = await hashPassword(GOOD);
+    const answers = await Promise.all([bounded.verify('$argon2id$broken', GOOD), bounded.verify(stored, GOOD)]);
+    expect(answers).toEqual([false, true]);
+    expect(bounded.load()).toEqual({ running: 0, waiting: 0 });
+  });
+});

@@ -59,7 +59,7 @@ describe('development defaults', () => {
       logLevel: 'info',
       devOutbox: true,
     });
-    expect(config.encryptionKey.toString('base64')).toBe(DEV_ENCRYPTION_KEY);
+    expect(config.encryptionKeys.map((k) => [k.kid, k.key.toString('base64')])).toEqual([['default', DEV_ENCRYPTION_KEY]]);
   });
 
   test('the development JWKS is generated once and kept in .data/', () => {
@@ -195,7 +195,7 @@ describe('production', () => {
       sessionMaxAge: 8 * 3600,
       devOutbox: false,
     });
-    expect(config.encryptionKey).toEqual(Buffer.alloc(32, 1));
+    expect(config.encryptionKeys).toEqual([{ kid: 'default', key: Buffer.alloc(32, 1) }]);
     expect(config.jwks).toEqual(JSON.parse(jwks));
     expect(existsSync(path.join(cwd, '.data'))).toBe(false);
   });
