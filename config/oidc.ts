@@ -8,7 +8,7 @@ export const ACR = {
 export const ACR_VALUES = [ACR.password, ACR.multiFactor];
 
 /** Authentication method references (RFC 8176; `rc` for a recovery code is Poort's own value). */
-export const AMR = { password: 'pwd', totp: 'otp', sms: 'sms', recovery: 'rc', multiFactor: 'mfa' } as const;
+export const AMR = { password: 'pwd', totp: 'otp', sms: 'sms', recovery: 'rc', hardwareKey: 'hwk', softwareKey: 'swk', multiFactor: 'mfa' } as const;
 
 export const SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 

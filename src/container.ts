@@ -21,6 +21,7 @@ import { createAccountFlows } from './auth/account-flow.ts';
 import { createPasswordHasher } from './auth/password.ts';
 import { createThrottle } from './auth/throttle.ts';
 import { createFactorRegistry, METHOD_IDS, RECOVERY_CODE } from './auth/factors/index.ts';
+import { relyingParty } from './auth/factors/passkey.ts';
 import { createRecoveryCodes } from './auth/factors/recovery-code.ts';
 import { createSmsCodes } from './auth/factors/sms-codes.ts';
 import { createSecondFactors, LOCK_AFTER } from './auth/second-factors.ts';
@@ -106,6 +107,11 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const factorRegistry = createFactorRegistry({
     totp: { factors: models.SecondFactor, box, now },
     sms: { codes: smsCodes, sender: smsSender, accounts: models.Account, available: smsAvailable(config), appName: 'Poort', logger },
+    passkey: {
+      factors: models.SecondFactor, challenges: models.WebauthnChallenge, rp: relyingParty(config.issuer), now,
+      cloneSuspected: ({ accountId, organisationId, credentialId }) =>
+        audit.record({ type: 'two_factor.passkey_clone_suspected', organisationId, actorId: accountId, targetId: accountId, data: { credentialId } }),
+    },
   });
   const secondFactors = createSecondFactors({
     factors: models.SecondFactor,

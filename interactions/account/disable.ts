@@ -4,11 +4,12 @@
  */
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { CODE_FIELD_MAX } from '../code-step/code-step.ts';
 import type { AccountDeps } from './deps.ts';
 import { back, begin, codeOk, flash, notAllowed, passwordOk, recordChange } from './person.ts';
 
 const SECTION = 'disable';
-const disableForm = z.object({ password: z.string().max(4096).optional(), code: z.string().max(64).optional() });
+const disableForm = z.object({ password: z.string().max(4096).optional(), code: z.string().max(CODE_FIELD_MAX).optional() });
 
 export function submitDisable(deps: AccountDeps) {
   return async (ctx: Context): Promise<void> => {

@@ -58,7 +58,8 @@ function accountPlace(deps: AccountDeps): EnrolmentPlace<Person> {
       if (enrolled.recoveryCodes.length > 0) return back(ctx, '/enrol');
       const change = await deps.flows.get(person.uid, person.account._id);
       await deps.flows.finish(person.uid, person.account._id);
-      await flash(deps, person, { info: change?.enrolment?.purpose === 'change' ? 'account.saved.changed' : 'account.saved.enabled', section: 'two-factor' });
+      const saved = enrolled.added ? 'account.saved.itemAdded' : change?.enrolment?.purpose === 'change' ? 'account.saved.changed' : 'account.saved.enabled';
+      await flash(deps, person, { info: saved, section: 'two-factor' });
       back(ctx, '', 'two-factor');
     },
     async finished(ctx, person) {

@@ -10,8 +10,8 @@ import { PASSWORD_MIN_LENGTH } from '../../src/auth/password.ts';
 import { translator } from '../../src/i18n/index.ts';
 import { offeredMethods } from '../enrolment/methods.ts';
 import type { AccountDeps } from './deps.ts';
-import { BASE, visit, type Person } from './person.ts';
-import { sessionRows } from './sessions.ts';
+import { BASE, smsPurpose, visit, type Person } from './person.ts';
+import { relativeTime, sessionRows } from './sessions.ts';
 import type { createAccountCodeStep } from './verify.ts';
 
 /** A duration choice as the page names it: minutes below an hour, else hours. */
@@ -56,6 +56,10 @@ export function showPage(deps: AccountDeps, codeStep: ReturnType<typeof createAc
     const { twoFactor, codeValidity } = person.context;
     const method = twoFactor === 'off' ? undefined : status.method;
     const sessions = await sessionRows(deps, person);
+    const offered = twoFactor === 'off' ? [] : await offeredMethods(deps, person.account._id);
+    // A factor that is not typed (a passkey) prepares its answer for the forms that ask a code with a change.
+    const prompt = method && status.prompted ? await deps.secondFactors.prompt(person.account._id, smsPurpose(person)) : {};
+    const items = method ? status.items : undefined;
     deps.views.render(ctx, 'account/security', person.locale, {
       base: BASE,
       ...(await wayOut(deps, person.account.organisationId)),
@@ -66,9 +70,19 @@ export function showPage(deps: AccountDeps, codeStep: ReturnType<typeof createAc
       method,
       description: status.description,
       sendsCode: status.sendsCode,
+      prompted: Boolean(method && status.prompted),
+      ...prompt,
+      items: items?.map((item) => ({
+        id: item.id,
+        name: item.name,
+        created: relativeTime(item.createdAt, deps.now(), person.locale),
+        lastUsed: item.lastUsedAt ? relativeTime(item.lastUsedAt, deps.now(), person.locale) : undefined,
+      })),
+      // More of the same method (another passkey), where the organisation still allows it.
+      addItem: items ? offered.find((offer) => offer.id === method) : undefined,
       recoveryRemaining,
       recoveryLow: recoveryRemaining <= RECOVERY_CODES_LOW,
-      canEnrol: twoFactor !== 'off' && (await offeredMethods(deps, person.account._id)).length > 0,
+      canEnrol: offered.length > 0,
       canDisable: twoFactor === 'optional' && Boolean(method),
       validity: codeValidity,
       validityChoices: person.organisation.codeValidityChoices.map((value) => ({ value, ...durationLabel(value) })),

@@ -4,6 +4,7 @@
  */
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { CODE_FIELD_MAX } from '../code-step/code-step.ts';
 import type { AccountDeps } from './deps.ts';
 import { refusalMessages } from '../password-refusal.ts';
 import { back, begin, codeOk, flash, passwordOk, recordChange } from './person.ts';
@@ -11,7 +12,7 @@ import { back, begin, codeOk, flash, passwordOk, recordChange } from './person.t
 const SECTION = 'password';
 const passwordForm = z.object({
   current: z.string().max(4096).optional(),
-  code: z.string().max(64).optional(),
+  code: z.string().max(CODE_FIELD_MAX).optional(),
   password: z.string().max(4096).default(''),
   confirm: z.string().max(4096).default(''),
 });

@@ -15,6 +15,7 @@ import type { Locale } from '../../src/i18n/index.ts';
 import type { AccountFlash } from '../../src/auth/account-flow.ts';
 import type { SessionRef } from '../../src/auth/session-activity.ts';
 import type { Purpose } from '../../src/auth/factors/index.ts';
+import { codeKindOf } from '../../src/auth/second-factors.ts';
 import type { AccountDeps } from './deps.ts';
 
 export const BASE = '/account/security';
@@ -111,12 +112,12 @@ export async function passwordOk(deps: AccountDeps, ctx: Context, person: Person
 export const smsPurpose = (person: Person): Purpose => ({ kind: 'account', id: person.uid });
 
 /**
- * The current code (app or SMS) or a recovery code, asked with a change. Six digits are a code, anything else a
- * recovery code. On failure the message is set and false returned; a spent recovery code is reported by e-mail.
+ * The current code (app or SMS, or a passkey's answer) or a recovery code, asked with a change (`codeKindOf` tells
+ * which). On failure the message is set and false returned; a spent recovery code is reported by e-mail.
  */
 export async function codeOk(deps: AccountDeps, ctx: Context, person: Person, input: string | undefined, section: string): Promise<boolean> {
   const code = (input ?? '').trim();
-  const kind = /^\d{6}$/.test(code.replace(/\s/g, '')) ? 'code' : 'recovery';
+  const kind = codeKindOf(code);
   const result = code ? await deps.secondFactors.verify(person.account._id, kind, code, ctx.ip, smsPurpose(person)) : { ok: false as const, reason: 'invalid' as const };
   if (!result.ok) {
     await deps.audit.record({ type: `account.second_factor_${result.reason === 'invalid' ? 'failed' : result.reason}`, organisationId: person.account.organisationId, actorId: person.account._id, targetId: person.account._id, ip: ctx.ip });

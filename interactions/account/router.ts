@@ -10,6 +10,7 @@ import { submitCodeValidity } from './code-validity.ts';
 import type { AccountDeps } from './deps.ts';
 import { submitDisable } from './disable.ts';
 import { createAccountEnrolment } from './enrol.ts';
+import { submitRemoveItem } from './items.ts';
 import { showPage } from './page.ts';
 import { submitPassword } from './password.ts';
 import { BASE } from './person.ts';
@@ -37,6 +38,7 @@ export function createAccountRouter(deps: AccountDeps): Router {
   router.post('/recovery-codes/done', finishRecoveryCodes(deps));
   router.post('/code-validity', submitCodeValidity(deps));
   router.post('/disable', submitDisable(deps));
+  router.post('/items/remove', submitRemoveItem(deps));
   router.post('/password', submitPassword(deps));
   router.post('/sessions/end', submitEndSession(deps));
   router.post('/sessions/end-others', submitEndOtherSessions(deps));

@@ -16,7 +16,10 @@ import { verifyCsrf } from '../../src/http/csrf.ts';
 import type { Views } from '../../src/http/views.ts';
 import type { Locale, MessageKey } from '../../src/i18n/index.ts';
 
-const codeForm = z.object({ kind: z.enum(['code', 'recovery']).default('code'), code: z.string().trim().max(64).default('') });
+/** The longest code field: a typed code, or a prompted factor's answer (a passkey's signed assertion, JSON). */
+export const CODE_FIELD_MAX = 16 * 1024;
+
+const codeForm = z.object({ kind: z.enum(['code', 'recovery']).default('code'), code: z.string().trim().max(CODE_FIELD_MAX).default('') });
 
 /** The post/redirect/get message (catalogue keys). */
 export interface CodeMessage {
@@ -99,7 +102,10 @@ export function createCodeStep<S>(deps: CodeStepDeps, place: CodePlace<S>) {
         problem = SEND_MESSAGES[sent].error;
       }
       const message = await place.takeMessage(state);
+      // A factor that is not a typed code prepares its own page (a passkey: a new single-use challenge).
+      const prompt = status.prompted && !recovery ? await deps.secondFactors.prompt(accountId, place.purpose(state)) : {};
       deps.views.render(ctx, (!recovery && status.description?.codeView) || 'code-step/code', place.locale(ctx, state), {
+        ...prompt,
         recovery,
         title: recovery ? place.wording.recoveryTitle : place.wording.title,
         intro: place.wording.intro,

@@ -15,10 +15,12 @@ import type { Audit } from '../../src/accounts/audit.ts';
 import type { Notices } from '../../src/accounts/notices.ts';
 import type { SecondFactors } from '../../src/auth/second-factors.ts';
 import type { InteractionDeps } from '../deps.ts';
+import { CODE_FIELD_MAX } from '../code-step/code-step.ts';
 import { enrolmentLabels, offeredMethods } from './methods.ts';
 
 const startForm = z.object({ method: z.string().max(40), password: z.string().max(4096).optional() }).loose();
-const verifyForm = z.object({ code: z.string().max(64) });
+/** A typed code, or a prompted factor's answer (a passkey's registration, JSON). */
+const verifyForm = z.object({ code: z.string().max(CODE_FIELD_MAX) });
 
 export interface EnrolmentMessage {
   error?: string;
@@ -31,6 +33,8 @@ export interface Enrolled {
   amr: string;
   /** New recovery codes (a first set-up), or none (the account keeps its codes). */
   recoveryCodes: string[];
+  /** Another item of the method the account has (a second passkey), not a new method. */
+  added: boolean;
 }
 
 export interface EnrolmentPlace<S> {
@@ -146,15 +150,14 @@ export function createEnrolment<S>(deps: EnrolmentDeps, place: EnrolmentPlace<S>
         ? await deps.secondFactors.completeEnrolment(accountId, organisationId, enrolmentId, parsed.data.code, ctx.ip)
         : { ok: false as const, reason: 'invalid' as const };
       if (!result.ok) return fail(ctx, state, result.reason === 'throttled' ? 'code.throttled' : 'code.invalid');
-      await deps.audit.record({
-        type: change ? 'two_factor.changed' : 'two_factor.enabled', organisationId, actorId: accountId, targetId: accountId, ip: ctx.ip,
-        data: { method: result.method },
-      });
+      const [type, notice] = result.added ? ['two_factor.item_added', 'twoFactorItemAdded'] as const
+        : change ? ['two_factor.changed', 'twoFactorChanged'] as const : ['two_factor.enabled', 'twoFactorEnabled'] as const;
+      await deps.audit.record({ type, organisationId, actorId: accountId, targetId: accountId, ip: ctx.ip, data: { method: result.method } });
       // The notice names the method in the person's language, not by its internal name.
       const account = await deps.accounts.get(accountId);
       const name = deps.secondFactors.nameOf(result.method);
-      await deps.notices.send(accountId, change ? 'twoFactorChanged' : 'twoFactorEnabled', { method: name ? translator(account?.locale ?? 'en')(name) : result.method });
-      const enrolled: Enrolled = { method: result.method, amr: result.amr, recoveryCodes: result.recoveryCodes };
+      await deps.notices.send(accountId, notice, { method: name ? translator(account?.locale ?? 'en')(name) : result.method });
+      const enrolled: Enrolled = { method: result.method, amr: result.amr, recoveryCodes: result.recoveryCodes, added: result.added };
       if (enrolled.recoveryCodes.length > 0) await place.keepCodes(state, enrolled);
       await place.enrolled(ctx, state, enrolled);
     },

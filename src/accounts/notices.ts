@@ -1,6 +1,6 @@
 /**
  * Security notices by e-mail (DESIGN §7): password changed, 2FA enabled/changed/disabled, new recovery codes, 2FA
- * reset by someone (named by role), a recovery code used (with how many remain). One template, one catalogue entry
+ * reset by someone (named by role), a recovery code used (with how many remain), a passkey added or removed. One template, one catalogue entry
  * per kind. A notice that cannot be sent is logged; it never undoes or fails the change it reports.
  */
 import type { AccountModel } from '../db/models/account.ts';
@@ -10,6 +10,7 @@ import type { Renderer } from '../notify/render.ts';
 
 export const NOTICE_KINDS = [
   'passwordChanged', 'twoFactorEnabled', 'twoFactorChanged', 'twoFactorDisabled', 'recoveryCodesRenewed', 'twoFactorReset', 'recoveryCodeUsed',
+  'twoFactorItemAdded', 'twoFactorItemRemoved',
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 

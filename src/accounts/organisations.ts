@@ -1,6 +1,6 @@
 /** Organisation use cases. */
 import { randomUUID } from 'node:crypto';
-import { METHOD_IDS } from '../auth/factors/index.ts';
+import { DEFAULT_METHODS, METHOD_IDS } from '../auth/factors/index.ts';
 import type { Organisation, OrganisationModel } from '../db/models/organisation.ts';
 import type { ReadCache } from '../db/read-cache.ts';
 import type { Audit } from './audit.ts';
@@ -12,8 +12,8 @@ export type { Organisation };
 /** Defaults of an organisation's second-factor policy (DESIGN §6). Durations in seconds. */
 export const POLICY_DEFAULTS = {
   twoFactor: 'optional' as TwoFactorPolicy,
-  /** Every method of the factor registry. */
-  allowedMethods: [...METHOD_IDS] as string[],
+  /** The factor registry's default methods (passkeys are added by the organisation). */
+  allowedMethods: [...DEFAULT_METHODS] as string[],
   /** How long a verified code stays valid before a next login asks again; the person picks one of these. */
   codeValidityChoices: [3600, 4 * 3600, 8 * 3600, 12 * 3600],
   codeValidityDefault: 3600,

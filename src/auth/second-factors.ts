@@ -1,7 +1,8 @@
 /**
  * The second factors of an account, behind one service: flows ask it to describe, challenge, verify, enrol and
  * remove, and it asks the factor registry (./factors/index.ts) — nothing here or in the flows names a method. An
- * account has at most one method (its SecondFactor document) and a set of recovery codes, which stand in for it.
+ * account has at most one method (its SecondFactor document; a method may hold several items, like passkeys) and a
+ * set of recovery codes, which stand in for it.
  * Every code attempt is throttled per account (codes and recovery codes apart) and per IP: growing delays, and a
  * lock after LOCK_AFTER consecutive failures that answers like a wrong code.
  */
@@ -11,7 +12,7 @@ import type { ReadCache } from '../db/read-cache.ts';
 import type { SecondFactor, SecondFactorModel } from '../db/models/second-factor.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import {
-  RECOVERY_CODE, type AccountLabels, type FactorData, type FactorDescription, type FactorRegistry, type MethodFactor, type Purpose, type SendOutcome,
+  RECOVERY_CODE, type AccountLabels, type FactorData, type FactorDescription, type FactorItem, type FactorRegistry, type MethodFactor, type Purpose, type SendOutcome,
 } from './factors/index.ts';
 import type { RecoveryCodes } from './factors/recovery-code.ts';
 import type { Recorder } from '../metrics/recorder.ts';
@@ -24,6 +25,15 @@ export const ENROLMENT_TTL_SECONDS = 15 * 60;
 
 /** Which code a form carries: the account's method's code, or one of its recovery codes. */
 export type CodeKind = 'code' | 'recovery';
+/**
+ * Which code one field holds where a form asks "a code, or a recovery code": six digits, or a prompted factor's
+ * answer (a JSON object, e.g. a passkey's), are the method's code; anything else is a recovery code.
+ */
+export function codeKindOf(input: string): CodeKind {
+  const code = input.trim();
+  return /^\d{6}$/.test(code.replace(/\s/g, '')) || code.startsWith('{') ? 'code' : 'recovery';
+}
+
 export type Failure = { ok: false; reason: 'invalid' | 'throttled' | 'locked' };
 export type VerifyResult = { ok: true; amr: string; recoveryRemaining?: number } | Failure;
 
@@ -34,7 +44,21 @@ export interface FactorStatus {
   description?: FactorDescription;
   /** Its code is sent (the code page offers "send a new code"). */
   sendsCode: boolean;
+  /** Its proof is not typed: its own page is prepared each time it is shown (`prompt`). */
+  prompted: boolean;
+  /** What the method holds, where it holds several (passkeys). */
+  items?: FactorItem[];
   codeValidity?: number;
+}
+
+/** A completed set-up: the method, the amr its first proof carried, and whether it added an item to the method held. */
+export interface Enrolled {
+  ok: true;
+  method: string;
+  amr: string;
+  /** New recovery codes (a first set-up), or none (the account keeps its codes). */
+  recoveryCodes: string[];
+  added: boolean;
 }
 
 export type StartOutcome = { ok: true; enrolmentId: string } | { ok: false; error: MessageKey };
@@ -83,6 +107,8 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
         method: factor?.method,
         description: factor && method ? method.describe(factor) : undefined,
         sendsCode: Boolean(method?.challenge),
+        prompted: Boolean(method?.prompt),
+        items: factor && method?.items ? method.items.list(factor) : undefined,
         codeValidity: factor?.codeValidity,
       };
     },
@@ -118,6 +144,13 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
       return method.challenge(accountId, factor, purpose);
     },
 
+    /** What the method's own page needs for `purpose`, made afresh (a passkey's challenge); nothing for a typed code. */
+    async prompt(accountId: string, purpose: Purpose): Promise<Record<string, unknown>> {
+      const factor = await load(accountId);
+      const method = registry.method(factor?.method);
+      return factor && method?.prompt ? method.prompt(accountId, factor, purpose) : {};
+    },
+
     /** Checks a code of the account's method (`code`) or a recovery code, for `purpose` (a sent code is bound to it). */
     async verify(accountId: string, kind: CodeKind, input: string, ip: string, purpose: Purpose): Promise<VerifyResult> {
       const factor = await load(accountId);
@@ -129,10 +162,12 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
           return remaining === null ? { ok: false, reason: 'invalid' } : { ok: true, amr: RECOVERY_CODE.amr, recoveryRemaining: remaining };
         })
         : await throttled(accountId, 'code', ip, async () => {
-          const ok = await method.verify(accountId, factor, input.replace(/\s/g, ''), purpose);
+          // A typed code is read without its spaces; a prompted factor's proof (JSON) as it came.
+          const proof = await method.verify(accountId, factor, method.prompt ? input : input.replace(/\s/g, ''), purpose);
           // A factor may have recorded the code as used (e.g. its time step) in the document this request has read.
           cache.forget(key(accountId));
-          return ok ? { ok: true, amr: method.amr } : { ok: false, reason: 'invalid' };
+          if (!proof) return { ok: false, reason: 'invalid' };
+          return { ok: true, amr: proof === true ? method.amr : proof.amr };
         });
       metrics.secondFactorCheck(kind === 'recovery' ? RECOVERY_CODE.id : method.id, result.ok ? 'success' : result.reason);
       if (!result.ok && result.reason === 'locked' && purpose.kind === 'login') metrics.login('locked');
@@ -163,14 +198,14 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
      * Finishes a set-up with its first code. Returns the new recovery codes when the account had none (first
      * set-up), an empty list when it keeps its codes (method changed), or a failure.
      */
-    async completeEnrolment(accountId: string, organisationId: string, enrolmentId: string, input: string, ip: string): Promise<{ ok: true; recoveryCodes: string[]; method: string; amr: string } | Failure> {
+    async completeEnrolment(accountId: string, organisationId: string, enrolmentId: string, input: string, ip: string): Promise<Enrolled | Failure> {
       const pending = await live(accountId, enrolmentId);
       const method = registry.method(pending?.method);
       if (!pending || !method) return { ok: false, reason: 'invalid' };
       const proven: { data?: FactorData } = {};
       const result = await throttled(accountId, 'code', ip, async () => {
-        proven.data = (await method.enrol.complete(accountId, enrolmentId, pending, input.replace(/\s/g, ''))) ?? undefined;
-        return proven.data ? { ok: true, amr: method.amr } : { ok: false, reason: 'invalid' };
+        proven.data = (await method.enrol.complete(accountId, enrolmentId, pending, method.prompt ? input : input.replace(/\s/g, ''))) ?? undefined;
+        return proven.data ? { ok: true, amr: method.enrol.amr?.(proven.data) ?? method.amr } : { ok: false, reason: 'invalid' };
       });
       if (!result.ok) {
         metrics.enrolment(method.id, 'refused');
@@ -181,14 +216,33 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
       if (!claimed) return { ok: false, reason: 'invalid' };
       const previous = await load(accountId);
       cache.forget(key(accountId));
-      await factors.replaceOne(
-        { _id: accountId },
-        { _id: accountId, organisationId, method: method.id, enabledAt: now(), ...proven.data, ...(previous?.codeValidity ? { codeValidity: previous.codeValidity } : {}) },
-        { upsert: true },
-      );
+      const data = proven.data ?? {};
+      // Another item of the method the account has (a second passkey) is added to it; anything else replaces it.
+      const added = previous?.method === method.id && method.items !== undefined;
+      if (added) {
+        if (!(await method.items!.add(accountId, data))) return { ok: false, reason: 'invalid' };
+      } else {
+        await factors.replaceOne(
+          { _id: accountId },
+          { _id: accountId, organisationId, method: method.id, enabledAt: now(), ...data, ...(previous?.codeValidity ? { codeValidity: previous.codeValidity } : {}) },
+          { upsert: true },
+        );
+      }
       const recoveryCodes = (await recovery.remaining(accountId)) > 0 ? [] : await recovery.regenerate(accountId);
       metrics.enrolment(method.id, 'completed');
-      return { ok: true, recoveryCodes, method: method.id, amr: method.amr };
+      return { ok: true, recoveryCodes, method: method.id, amr: result.amr, added };
+    },
+
+    /**
+     * Removes one item of the account's method (a passkey), never the last: false when there is no such item or it
+     * is the last (removing that is switching two-step login off, or changing the method).
+     */
+    async removeItem(accountId: string, itemId: string): Promise<boolean> {
+      const factor = await load(accountId);
+      const method = registry.method(factor?.method);
+      if (!method?.items) return false;
+      cache.forget(key(accountId));
+      return method.items.remove(accountId, itemId);
     },
 
     regenerateRecoveryCodes: (accountId: string): Promise<string[]> => recovery.regenerate(accountId),
@@ -198,9 +252,9 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
       await factors.updateOne({ _id: accountId }, { $set: { codeValidity: seconds } });
     },
 
-    /** Removes the factor, its recovery codes, pending set-ups and its throttling state (disable, or a reset). */
     /**
-     * Removes the factor and everything that goes with it. True for the one call that removed the factor: the
+     * Removes the factor (passkeys included), its recovery codes, pending set-ups and its throttling state (disable,
+     * or a reset). True for the one call that removed the factor: the
      * delete itself decides, so of parallel removals (resets) exactly one reports that there was a factor.
      */
     async remove(accountId: string): Promise<boolean> {

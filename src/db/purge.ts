@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts';
 import { describeUnavailable, isDatabaseUnavailable } from '../unavailable.ts';
 import { OIDC_MODELS, collectionName } from './oidc-storage.ts';
 
-const COLLECTIONS = [...OIDC_MODELS.map(collectionName), 'sms_codes', 'enrolments', 'session_activity', 'account_flows', 'password_resets'];
+const COLLECTIONS = [...OIDC_MODELS.map(collectionName), 'sms_codes', 'enrolments', 'session_activity', 'account_flows', 'password_resets', 'webauthn_challenges'];
 
 /** What is purged: entries past their expiry, and audit events older than the retention (seconds). */
 export interface PurgeOptions {

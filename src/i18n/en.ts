@@ -1,10 +1,12 @@
 /** English catalogue: the reference set of keys. */
 import { accountSessionsEn } from './account-sessions-en.ts';
+import { passkeyEn } from './passkey-en.ts';
 import { strengthEn } from './strength-en.ts';
 
 export const en = {
   ...strengthEn,
   ...accountSessionsEn,
+  ...passkeyEn,
   'app.name': 'Poort',
   'app.skip': 'Skip to content',
   'lang.en': 'English',

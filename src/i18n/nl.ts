@@ -1,11 +1,13 @@
 /** Dutch catalogue: every key of en.ts. */
 import type { MessageKey } from './en.ts';
 import { accountSessionsNl } from './account-sessions-nl.ts';
+import { passkeyNl } from './passkey-nl.ts';
 import { strengthNl } from './strength-nl.ts';
 
 export const nl: Record<MessageKey, string> = {
   ...strengthNl,
   ...accountSessionsNl,
+  ...passkeyNl,
   'app.name': 'Poort',
   'app.skip': 'Naar de inhoud',
   'lang.en': 'English',

@@ -10,7 +10,7 @@ import type { Logger } from '../../log.ts';
 import type { SmsSender } from '../../notify/sms.ts';
 import { maskPhone, normalisePhone } from './phone.ts';
 import { SMS_CODE, type SmsCodes } from './sms-codes.ts';
-import type { MethodFactor, Purpose, SendOutcome } from './types.ts';
+import { purposeKey, type MethodFactor, type Purpose, type SendOutcome } from './types.ts';
 
 export interface SmsFactorDeps {
   codes: SmsCodes;
@@ -25,12 +25,9 @@ export interface SmsFactorDeps {
 /** Its place in the registry (./index.ts). */
 export const SMS = { id: 'sms', amr: AMR.sms } as const;
 
-/** The one place a purpose becomes the key a code is bound to. */
-const bindTo = (purpose: Purpose): string => `${purpose.kind}:${purpose.id}`;
-
 export function createSmsFactor(deps: SmsFactorDeps): MethodFactor {
   async function send(accountId: string, phone: string, purpose: Purpose): Promise<SendOutcome> {
-    const issued = await deps.codes.issue(accountId, phone, bindTo(purpose));
+    const issued = await deps.codes.issue(accountId, phone, purposeKey(purpose));
     if (issued === 'throttled') return 'throttled';
     const account = await deps.accounts.findById(accountId, { locale: 1 }).lean().exec();
     const t = translator(account?.locale ?? 'en');
@@ -51,7 +48,7 @@ export function createSmsFactor(deps: SmsFactorDeps): MethodFactor {
     available: deps.available,
     describe: (factor) => ({ codeIntro: 'code.intro.sms', status: 'account.twoFactor.onSms', codeHint: 'account.code.hint.sms', vars: { phone: factor.phone ? maskPhone(factor.phone) : '' } }),
     challenge: (accountId, factor, purpose) => (factor.phone ? send(accountId, factor.phone, purpose) : Promise.resolve('failed')),
-    verify: (accountId, _factor, code, purpose) => deps.codes.verify(accountId, bindTo(purpose), code),
+    verify: (accountId, _factor, code, purpose) => deps.codes.verify(accountId, purposeKey(purpose), code),
     enrol: {
       fields: [{ name: 'phone', label: 'enrol.phone', hint: 'enrol.phone.hint', type: 'tel', autocomplete: 'tel', inputmode: 'tel', maxlength: 40 }],
       async start(accountId, enrolmentId, input) {
@@ -64,7 +61,7 @@ export function createSmsFactor(deps: SmsFactorDeps): MethodFactor {
         return { view: 'factors/sms/enrol', locals: { phone: data.phone ? maskPhone(data.phone) : '' } };
       },
       async complete(accountId, enrolmentId, data, code) {
-        return (await deps.codes.verify(accountId, bindTo({ kind: 'enrol', id: enrolmentId }), code)) ? { phone: data.phone } : null;
+        return (await deps.codes.verify(accountId, purposeKey({ kind: 'enrol', id: enrolmentId }), code)) ? { phone: data.phone } : null;
       },
     },
   };

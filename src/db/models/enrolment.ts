@@ -11,6 +11,10 @@ export interface Enrolment {
   method: string;
   totpSecret?: string;
   phone?: string;
+  /** A passkey's registration challenge (base64url): single-use, as the set-up is claimed once. */
+  webauthnChallenge?: string;
+  /** The name the person gave the passkey. */
+  passkeyName?: string;
   expiresAt: Date;
 }
 
@@ -21,6 +25,8 @@ const schema = new Schema<Enrolment>(
     method: { type: String, required: true },
     totpSecret: { type: String },
     phone: { type: String },
+    webauthnChallenge: { type: String },
+    passkeyName: { type: String },
     expiresAt: { type: Date, required: true },
   },
   { collection: 'enrolments', versionKey: false },

@@ -11,6 +11,7 @@ import { recoveryCodeModel } from './recovery-code.ts';
 import { secondFactorModel } from './second-factor.ts';
 import { sessionActivityModel } from './session-activity.ts';
 import { smsCodeModel } from './sms-code.ts';
+import { webauthnChallengeModel } from './webauthn-challenge.ts';
 
 export function bindModels(db: Connection) {
   return {
@@ -25,6 +26,7 @@ export function bindModels(db: Connection) {
     SessionActivity: sessionActivityModel(db),
     AccountFlow: accountFlowModel(db),
     PasswordReset: passwordResetModel(db),
+    WebauthnChallenge: webauthnChallengeModel(db),
   };
 }
 
