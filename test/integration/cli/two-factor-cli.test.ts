@@ -149,7 +149,7 @@ describe('account reset-2fa', () => {
     expect(next.status).toBe(200);
     expect(next.body).toContain('name="method"');
     expect(next.body).not.toContain('name="kind" value="code"');
-    expect(await poort.container.secondFactors.status(tenant.accountId)).toEqual({ method: undefined, description: undefined, sendsCode: false, codeValidity: undefined });
+    expect(await poort.container.secondFactors.status(tenant.accountId)).toEqual({ method: undefined, description: undefined, sendsCode: false, prompted: false, items: undefined, codeValidity: undefined });
     expect(await poort.container.secondFactors.recoveryRemaining(tenant.accountId)).toBe(0);
 
     const mail = await receiver.waitFor((m) => m.to.includes(tenant.email));
