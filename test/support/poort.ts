@@ -48,14 +48,14 @@ export interface Tenant {
 let counter = 0;
 
 /** An organisation with one active account (password set) and one first-party confidential client. */
-export async function createTenant(poort: TestPoort, opts: { firstParty?: boolean; pkce?: 'required' | 'optional'; authMethod?: 'client_secret_basic' | 'client_secret_post' } = {}): Promise<Tenant> {
+export async function createTenant(poort: TestPoort, opts: { firstParty?: boolean; pkce?: 'required' | 'optional'; authMethod?: 'client_secret_basic' | 'client_secret_post'; redirectUri?: string } = {}): Promise<Tenant> {
   counter += 1;
   const { organisations, accounts, clients } = poort.container;
   const organisation = await organisations.create({ name: `Org ${counter}` });
   const email = `person${counter}@example.org`;
   const password = `Correct horse ${counter}!battery`;
   const account = await accounts.create({ organisationId: organisation._id, email, password, role: 'professional', name: `Person ${counter}` });
-  const redirectUri = `https://rp${counter}.example.org/callback`;
+  const redirectUri = opts.redirectUri ?? `https://rp${counter}.example.org/callback`;
   const created = await clients.create({
     organisationId: organisation._id,
     name: `Platform ${counter}`,
