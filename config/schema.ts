@@ -31,7 +31,7 @@ export const envSchema = z.object({
   PORT: z.coerce.number({ message: portMessage }).int(portMessage).min(0, portMessage).max(65535, portMessage).default(3000)
     .describe('HTTP port to listen on'),
   ISSUER: httpUrl.optional()
-    .describe('Public URL of Poort, the OIDC issuer. Default http://localhost:PORT; must be https in production'),
+    .describe('Public URL of Poort, the OIDC issuer. Default http://localhost:PORT; must be https in production. Its host name is the passkeys\' RP id (with an IP address passkeys are not offered)'),
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI').optional()
     .describe('MongoDB connection string. Unset in development/test: the local MongoDB stand-in is started'),
   COOKIE_KEYS: z.string().optional()

@@ -1,7 +1,8 @@
 /**
  * Security notices by e-mail (DESIGN §7): password changed, 2FA enabled/changed/disabled, new recovery codes, 2FA
- * reset by someone (named by role), a recovery code used (with how many remain), a passkey added or removed. One template, one catalogue entry
- * per kind. A notice that cannot be sent is logged; it never undoes or fails the change it reports.
+ * reset by someone (named by role), a recovery code used (with how many remain), an item of a factor (a passkey)
+ * added or removed. One template, one catalogue entry per kind. A notice that cannot be sent is logged; it never
+ * undoes or fails the change it reports.
  */
 import type { AccountModel } from '../db/models/account.ts';
 import type { Logger } from '../log.ts';
