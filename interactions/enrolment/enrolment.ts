@@ -13,7 +13,7 @@ import type { Views } from '../../src/http/views.ts';
 import { translator, type Locale, type MessageKey } from '../../src/i18n/index.ts';
 import type { Audit } from '../../src/accounts/audit.ts';
 import type { Notices } from '../../src/accounts/notices.ts';
-import type { SecondFactors } from '../../src/auth/second-factors.ts';
+import type { Enrolled as CompletedEnrolment, SecondFactors } from '../../src/auth/second-factors.ts';
 import type { InteractionDeps } from '../deps.ts';
 import { CODE_FIELD_MAX } from '../code-step/code-step.ts';
 import { enrolmentLabels, offeredMethods } from './methods.ts';
@@ -28,14 +28,7 @@ export interface EnrolmentMessage {
 }
 
 /** What was just set up. */
-export interface Enrolled {
-  method: string;
-  amr: string;
-  /** New recovery codes (a first set-up), or none (the account keeps its codes). */
-  recoveryCodes: string[];
-  /** Another item of the method the account has (a second passkey), not a new method. */
-  added: boolean;
-}
+export type Enrolled = Omit<CompletedEnrolment, 'ok'>;
 
 export interface EnrolmentPlace<S> {
   /** The state for this request (a POST's CSRF is checked first), or undefined: back to `fallback`. */
@@ -157,7 +150,7 @@ export function createEnrolment<S>(deps: EnrolmentDeps, place: EnrolmentPlace<S>
       const account = await deps.accounts.get(accountId);
       const name = deps.secondFactors.nameOf(result.method);
       await deps.notices.send(accountId, notice, { method: name ? translator(account?.locale ?? 'en')(name) : result.method });
-      const enrolled: Enrolled = { method: result.method, amr: result.amr, recoveryCodes: result.recoveryCodes, added: result.added };
+      const { ok: _ok, ...enrolled } = result;
       if (enrolled.recoveryCodes.length > 0) await place.keepCodes(state, enrolled);
       await place.enrolled(ctx, state, enrolled);
     },

@@ -58,6 +58,7 @@ export interface Enrolled {
   amr: string;
   /** New recovery codes (a first set-up), or none (the account keeps its codes). */
   recoveryCodes: string[];
+  /** Another item of the method the account has (a second passkey), not a new method. */
   added: boolean;
 }
 

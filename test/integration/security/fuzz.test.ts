@@ -128,10 +128,15 @@ const oddValue: fc.Arbitrary<Value> = fc.oneof(
 
 const email = fc.oneof(ref('email'), texts('PERSON1@EXAMPLE.ORG', ' person1@example.org ', 'no-at-sign', '@', 'a@b'), fc.emailAddress().map(text));
 const sixDigits = fc.stringMatching(/^\d{6}$/).map(text);
-const code = fc.oneof(sixDigits, texts('123 456', '１２３４５６', 'ABCDE-FGHJK', 'abcde-fghjk', '000000', '999999999'));
+const code = fc.oneof(sixDigits, texts(
+  '123 456', '１２３４５６', 'ABCDE-FGHJK', 'abcde-fghjk', '000000', '999999999',
+  // Shaped like a passkey's answer (JSON), and JSON that is not one.
+  '{"id":"x","rawId":"x","type":"public-key","response":{}}', '{"id":', '[]', '{}', `{"id":"${'x'.repeat(2000)}"}`,
+));
 const password = texts('Correct horse battery staple 9!', 'short', 'x'.repeat(4096), 'x'.repeat(4097), 'pässwörd with ümlauts 123!');
 const kind = texts('code', 'recovery', 'totp', 'CODE');
-const method = texts('totp', 'sms', 'webauthn', 'TOTP');
+const method = texts('totp', 'sms', 'passkey', 'webauthn', 'TOTP');
+const passkeyName = texts('Work laptop', '', 'x'.repeat(61), '<script>alert(1)</script>', '\u0000');
 const phone = texts('+31612345678', '0612345678', '+1', '++31 6', '+31612345678'.repeat(10));
 
 /** The browsers of a login interaction: the login page, the code step (app, SMS), the set-up during login, consent. */
@@ -187,7 +192,7 @@ const TARGETS: Target[] = [
   interaction('/login', { email, password }),
   interaction('/second-factor', { kind, code }),
   interaction('/second-factor/resend'),
-  interaction('/enrol/start', { method, phone }),
+  interaction('/enrol/start', { method, phone, passkeyName }),
   interaction('/enrol/verify', { code }),
   interaction('/enrol/done'),
   interaction('/enrol/restart'),
@@ -197,7 +202,7 @@ const TARGETS: Target[] = [
 
   account('/verify', { kind, code }),
   account('/send-code', { section: texts('disable', 'password', 'two-factor', '') }),
-  account('/enrol/start', { method, phone, password }),
+  account('/enrol/start', { method, phone, passkeyName, password }),
   account('/enrol/verify', { code }),
   account('/enrol/done'),
   account('/enrol/restart'),
@@ -208,6 +213,7 @@ const TARGETS: Target[] = [
   account('/password', { current: password, code, password, confirm: password }),
   account('/sessions/end', { session: texts('no-such-session', 'x'.repeat(201), '{"$ne":null}', '') }),
   account('/sessions/end-others'),
+  account('/items/remove', { item: texts('no-such-passkey', 'x'.repeat(1025), '{"$ne":null}', ''), password, code }),
 
   reset('', { password, confirm: password }),
   reset('/code', { kind, code }),
@@ -253,7 +259,7 @@ const TARGETS: Target[] = [
 ];
 
 /** Requests in one run over all routes (by default). */
-const MIN_REQUESTS = 2000;
+const MIN_REQUESTS = 2100;
 const RUNS_DEFAULT = Math.ceil(MIN_REQUESTS / TARGETS.length);
 /** Requests per route. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? RUNS_DEFAULT);
