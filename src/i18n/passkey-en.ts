@@ -11,6 +11,7 @@ export const passkeyEn = {
   'enrol.passkey.create': 'Create passkey',
   'code.intro.passkey': 'Confirm it is you with your passkey.',
   'passkey.use': 'Use passkey',
+  'passkey.invalid': 'The passkey could not be confirmed. Try again, or use a recovery code.',
   'passkey.failed': 'The passkey was not used. Try again, or use a recovery code.',
   'passkey.createFailed': 'No passkey was created. Try again, or choose another method.',
   'passkey.unsupported': 'This browser cannot use passkeys. Use a recovery code, or another browser.',

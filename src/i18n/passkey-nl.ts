@@ -13,6 +13,7 @@ export const passkeyNl: Record<keyof typeof passkeyEn, string> = {
   'enrol.passkey.create': 'Passkey maken',
   'code.intro.passkey': 'Bevestig met je passkey dat jij het bent.',
   'passkey.use': 'Passkey gebruiken',
+  'passkey.invalid': 'De passkey kon niet worden bevestigd. Probeer het opnieuw, of gebruik een herstelcode.',
   'passkey.failed': 'De passkey is niet gebruikt. Probeer het opnieuw, of gebruik een herstelcode.',
   'passkey.createFailed': 'Er is geen passkey gemaakt. Probeer het opnieuw, of kies een andere manier.',
   'passkey.unsupported': 'Deze browser kan geen passkeys gebruiken. Gebruik een herstelcode, of een andere browser.',

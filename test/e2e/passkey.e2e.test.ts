@@ -3,8 +3,9 @@
  * keys, user verification), logged in through openid-client's authorization request. A passkey is set up on the
  * account page; after logging out, the login asks for it after the password and the ID token says so (amr hwk + mfa,
  * acr mfa). A second passkey (a security key) is added, the first removed, the last one cannot be removed; the
- * browser's own signed answer, sent again, is refused. Every page loads under its Content Security Policy (the
- * browser library is a static script) without console errors, and passes axe-core's WCAG 2.1 A/AA rules.
+ * browser's own signed answer, sent again, is refused, and so is a wrong signature (worded for a passkey). Every
+ * page loads under its Content Security Policy (the browser library is a static script) without console errors, and
+ * passes axe-core's WCAG 2.1 A/AA rules.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -224,6 +225,29 @@ test('a second passkey (a security key) is added, the first removed; the last on
   const claims = await logIn(who, async (page) => {
     await page.getByRole('button', { name: 'Use passkey', exact: true }).click();
   });
+  expect(claims).toMatchObject({ acr: ACR.multiFactor, amr: ['pwd', 'hwk', 'mfa'] });
+  expect(who.problems).toEqual(NO_PROBLEMS);
+});
+
+test('an authenticator whose signature is wrong: the passkey page refuses it, worded for a passkey; right again, it logs in', async () => {
+  const who = await person();
+  const laptop = await addAuthenticator(who.cdp, 'internal');
+  await logIn(who);
+  await setUpFirstPasskey(who, 'Work laptop');
+  await logOut(who.page);
+  const request = await authorizationRequest(who.config, who.tenant.redirectUri);
+  await who.page.goto(request.url.toString());
+  await who.page.waitForURL(/\/interaction\/[^/]+$/);
+  await fillLogin(who.page, who.tenant.email, who.tenant.password);
+
+  await who.cdp.send('WebAuthn.setResponseOverrideBits', { authenticatorId: laptop, isBogusSignature: true });
+  await submit(who.page, 'Use passkey');
+  expect(await who.page.getByRole('alert').innerText()).toBe('The passkey could not be confirmed. Try again, or use a recovery code.');
+  // The page made a new challenge; the authenticator, right again, is accepted with it.
+  await who.cdp.send('WebAuthn.setResponseOverrideBits', { authenticatorId: laptop, isBogusSignature: false });
+  await who.page.getByRole('button', { name: 'Use passkey', exact: true }).click();
+  await who.page.waitForURL((url) => url.href.startsWith(who.tenant.redirectUri));
+  const claims = (await exchange(who.config, new URL(who.page.url()), request)).claims();
   expect(claims).toMatchObject({ acr: ACR.multiFactor, amr: ['pwd', 'hwk', 'mfa'] });
   expect(who.problems).toEqual(NO_PROBLEMS);
 });

@@ -131,7 +131,8 @@ export async function postCode(poort: TestPoort, login: OpenLogin, code: string,
 export function codeMessage(page: Page): 'invalid' | 'throttled' | 'resendThrottled' | 'none' | string {
   const message = formError(page.body);
   if (message === undefined) return 'none';
-  if (message === en['code.invalid']) return 'invalid';
+  // A passkey's pages word the same refusal for a passkey (sign-in, set-up).
+  if (message === en['code.invalid'] || message === en['passkey.invalid'] || message === en['passkey.createFailed']) return 'invalid';
   if (message === en['code.throttled']) return 'throttled';
   if (message === en['code.resendThrottled']) return 'resendThrottled';
   return message;
