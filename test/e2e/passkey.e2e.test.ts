@@ -235,19 +235,15 @@ test('an authenticator whose signature is wrong: the passkey page refuses it, wo
   await logIn(who);
   await setUpFirstPasskey(who, 'Work laptop');
   await logOut(who.page);
-  const request = await authorizationRequest(who.config, who.tenant.redirectUri);
-  await who.page.goto(request.url.toString());
-  await who.page.waitForURL(/\/interaction\/[^/]+$/);
-  await fillLogin(who.page, who.tenant.email, who.tenant.password);
 
-  await who.cdp.send('WebAuthn.setResponseOverrideBits', { authenticatorId: laptop, isBogusSignature: true });
-  await submit(who.page, 'Use passkey');
-  expect(await who.page.getByRole('alert').innerText()).toBe('The passkey could not be confirmed. Try again, or use a recovery code.');
-  // The page made a new challenge; the authenticator, right again, is accepted with it.
-  await who.cdp.send('WebAuthn.setResponseOverrideBits', { authenticatorId: laptop, isBogusSignature: false });
-  await who.page.getByRole('button', { name: 'Use passkey', exact: true }).click();
-  await who.page.waitForURL((url) => url.href.startsWith(who.tenant.redirectUri));
-  const claims = (await exchange(who.config, new URL(who.page.url()), request)).claims();
+  const claims = await logIn(who, async (page) => {
+    await who.cdp.send('WebAuthn.setResponseOverrideBits', { authenticatorId: laptop, isBogusSignature: true });
+    await submit(page, 'Use passkey');
+    expect(await page.getByRole('alert').innerText()).toBe('The passkey could not be confirmed. Try again, or use a recovery code.');
+    // The page made a new challenge; the authenticator, right again, is accepted with it.
+    await who.cdp.send('WebAuthn.setResponseOverrideBits', { authenticatorId: laptop, isBogusSignature: false });
+    await page.getByRole('button', { name: 'Use passkey', exact: true }).click();
+  });
   expect(claims).toMatchObject({ acr: ACR.multiFactor, amr: ['pwd', 'hwk', 'mfa'] });
   expect(who.problems).toEqual(NO_PROBLEMS);
 });
