@@ -1,4 +1,5 @@
 /** Development seed (idempotent): a demo organisation, a demo professional and the demo relying party. */
+import { METHOD_IDS } from '../auth/factors/index.ts';
 import type { Container } from '../container.ts';
 import { DEMO_CLIENT_ID, demoRedirectUri } from './demo-rp.ts';
 
@@ -11,7 +12,11 @@ export const DEMO = {
 export async function seedDemo(c: Container): Promise<{ organisationId: string; created: boolean }> {
   let organisation = await c.organisations.findByName(DEMO.organisation);
   const created = !organisation;
-  organisation ??= await c.organisations.create({ name: DEMO.organisation, twoFactor: 'optional' });
+  if (!organisation) {
+    organisation = await c.organisations.create({ name: DEMO.organisation, twoFactor: 'optional' });
+    // Every method, passkeys too, to try them locally (a new organisation's defaults leave passkeys out).
+    await c.organisations.updatePolicy(organisation._id, { allowedMethods: [...METHOD_IDS] });
+  }
   if (!(await c.accounts.findByEmail(organisation._id, DEMO.email))) {
     await c.accounts.create({ organisationId: organisation._id, email: DEMO.email, password: DEMO.password, role: 'professional', name: 'Demo Professional' });
   }
